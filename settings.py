@@ -1,0 +1,164 @@
+"""Every setting of the cockpit, declared as data: name, default, type and one line of help.
+
+Values are layered, lowest first: the defaults below, `instance/cockpit.toml` (keys without the
+`COCKPIT_` prefix, lower case), the environment (`COCKPIT_*`), and overrides a caller passes
+(tests). The README's settings table is generated from this list, so the two cannot drift.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+PROJECT_ROOT = Path(__file__).resolve().parent
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str  # lower case, without the COCKPIT_ prefix
+    default: Any
+    kind: type
+    help: str
+
+    @property
+    def env_name(self) -> str:
+        return "COCKPIT_" + self.name.upper()
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting(
+        "instance_dir",
+        str(PROJECT_ROOT / "instance"),
+        str,
+        "Folder for the SQLite store, the generated secret key, uploads and cockpit.toml.",
+    ),
+    Setting(
+        "database_url",
+        "",
+        str,
+        "Any SQLAlchemy URL; empty means SQLite at <instance_dir>/cockpit.db. "
+        "PostgreSQL: postgresql+psycopg://user:pass@host/db.",
+    ),
+    Setting("host", "127.0.0.1", str, "Address the web app listens on (python app.py)."),
+    Setting("port", 8050, int, "Port the web app listens on (python app.py)."),
+    Setting(
+        "secret_key",
+        "",
+        str,
+        "Key that signs session cookies; empty means one is generated into "
+        "<instance_dir>/secret_key on first run. There is no built-in default.",
+    ),
+    Setting(
+        "demo_password",
+        "",
+        str,
+        "Password of every demo account; empty means a random one, printed at seeding.",
+    ),
+    Setting(
+        "run_scheduler",
+        True,
+        bool,
+        "Run the job scheduler inside `python app.py` (development). Production runs "
+        "`python -m jobs` once and gunicorn workers never run jobs.",
+    ),
+    Setting("default_language", "zh", str, "Language for visitors who have not chosen one: zh or en."),
+    Setting("timezone", "Asia/Shanghai", str, "Time zone of the community; stored times are in it."),
+    Setting("login_max_failures", 5, int, "Failed logins within the window that lock an account."),
+    Setting("login_window_seconds", 300, int, "Window in which failed logins are counted."),
+    Setting("login_lock_seconds", 900, int, "How long a locked account stays locked."),
+    Setting("session_hours", 12, int, "How long a staff session lasts without a new login."),
+    Setting("hotspot_refresh_seconds", 30, int, "How often the hotspots page refreshes its figures."),
+    Setting("rollups_interval_minutes", 5, int, "How often the scheduler refreshes the case rollups."),
+)
+
+_BY_NAME = {s.name: s for s in SETTINGS}
+
+
+def _coerce(setting: Setting, value: Any) -> Any:
+    if setting.kind is bool:
+        if isinstance(value, bool):
+            return value
+        text = str(value).strip().lower()
+        if text in {"1", "true", "yes", "on"}:
+            return True
+        if text in {"0", "false", "no", "off", ""}:
+            return False
+        raise ValueError(f"{setting.env_name}: expected true/false, got {value!r}")
+    try:
+        return setting.kind(value)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{setting.env_name}: expected {setting.kind.__name__}, got {value!r}") from exc
+
+
+class Config(dict):
+    """Resolved settings; attribute access for the names declared in SETTINGS."""
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self[name]
+        except KeyError as exc:
+            raise AttributeError(name) from exc
+
+    @property
+    def instance_path(self) -> Path:
+        return Path(self["instance_dir"])
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        return self["database_url"] or f"sqlite:///{self.instance_path / 'cockpit.db'}"
+
+
+def load_config(overrides: dict[str, Any] | None = None, environ: dict[str, str] | None = None) -> Config:
+    env = os.environ if environ is None else environ
+    values: dict[str, Any] = {s.name: s.default for s in SETTINGS}
+
+    instance_dir = (overrides or {}).get("instance_dir") or env.get("COCKPIT_INSTANCE_DIR") or values["instance_dir"]
+    toml_path = Path(instance_dir) / "cockpit.toml"
+    if toml_path.is_file():
+        with toml_path.open("rb") as fh:
+            for key, value in tomllib.load(fh).items():
+                if key not in _BY_NAME:
+                    raise ValueError(f"{toml_path}: unknown setting {key!r}")
+                values[key] = value
+
+    for setting in SETTINGS:
+        if setting.env_name in env:
+            values[setting.name] = env[setting.env_name]
+
+    for key, value in (overrides or {}).items():
+        if key not in _BY_NAME:
+            raise ValueError(f"unknown setting {key!r}")
+        values[key] = value
+
+    config = Config({name: _coerce(_BY_NAME[name], value) for name, value in values.items()})
+    if config["default_language"] not in ("zh", "en"):
+        raise ValueError("COCKPIT_DEFAULT_LANGUAGE must be zh or en")
+    return config
+
+
+def ensure_secret_key(config: Config) -> str:
+    """The configured key, or the one kept in the instance folder (generated once, mode 0600)."""
+    if config["secret_key"]:
+        return config["secret_key"]
+    path = config.instance_path / "secret_key"
+    if path.is_file() and path.read_text().strip():
+        return path.read_text().strip()
+    config.instance_path.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(key)
+    return key
+
+
+def settings_markdown_table() -> str:
+    rows = ["| variable | default | what it does |", "|---|---|---|"]
+    for s in SETTINGS:
+        default = "(project)/instance" if s.name == "instance_dir" else s.default
+        shown = f"`{default}`" if default not in ("", None) else "(empty)"
+        rows.append(f"| `{s.env_name}` | {shown} | {s.help} |")
+    return "\n".join(rows)

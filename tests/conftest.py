@@ -1,0 +1,108 @@
+"""Shared fixtures: migrated stores on SQLite and PostgreSQL, built once and copied per test."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import uuid
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from data_access.db import make_engine  # noqa: E402
+from data_access.migrate import upgrade_to_head  # noqa: E402
+
+PG_ENV = "COCKPIT_TEST_PG_URL"  # an admin URL of a throwaway server, set by `make test`
+
+
+def _pg_admin_url() -> str | None:
+    url = os.environ.get(PG_ENV)
+    if not url and os.environ.get("CI"):
+        pytest.fail(f"{PG_ENV} is not set: `make test` starts a PostgreSQL cluster for the data-access tests")
+    return url
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade_to_head(engine)
+    with engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    engine.dispose()
+    return path
+
+
+@pytest.fixture(scope="session")
+def pg_template() -> str | None:
+    admin = _pg_admin_url()
+    if not admin:
+        return None
+    name = f"cockpit_tpl_{uuid.uuid4().hex[:8]}"
+    admin_engine = create_engine(make_url(admin), isolation_level="AUTOCOMMIT")
+    with admin_engine.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(admin).set(database=name)
+    engine = make_engine(url.render_as_string(hide_password=False))
+    upgrade_to_head(engine)
+    engine.dispose()
+    yield name
+    with admin_engine.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin_engine.dispose()
+
+
+def _fresh_sqlite(template: Path, tmp_path: Path) -> str:
+    target = tmp_path / "cockpit.db"
+    shutil.copyfile(template, target)
+    return f"sqlite:///{target}"
+
+
+def _fresh_pg(template: str) -> tuple[str, callable]:
+    admin = make_url(_pg_admin_url())
+    name = f"cockpit_t_{uuid.uuid4().hex[:10]}"
+    admin_engine = create_engine(admin, isolation_level="AUTOCOMMIT")
+    with admin_engine.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+
+    def drop() -> None:
+        with admin_engine.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin_engine.dispose()
+
+    return admin.set(database=name).render_as_string(hide_password=False), drop
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request, tmp_path, sqlite_template):
+    """A freshly migrated, empty store on each engine (the data-access tests run on both)."""
+    if request.param == "sqlite":
+        yield _fresh_sqlite(sqlite_template, tmp_path)
+        return
+    template = request.getfixturevalue("pg_template")
+    if template is None:
+        pytest.skip(f"{PG_ENV} not set")
+    url, drop = _fresh_pg(template)
+    yield url
+    drop()
+
+
+@pytest.fixture
+def engine(db_url):
+    eng = make_engine(db_url)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def sqlite_engine(tmp_path, sqlite_template):
+    eng = make_engine(_fresh_sqlite(sqlite_template, tmp_path))
+    yield eng
+    eng.dispose()
