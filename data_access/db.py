@@ -56,13 +56,11 @@ def is_sqlite(engine: Engine) -> bool:
 @contextmanager
 def writing(engine: Engine) -> Iterator[Session]:
     """One write transaction: committed when the block ends, rolled back whole on any error."""
-    with Session(engine.execution_options(**{_WRITE: True}), expire_on_commit=False) as session:
-        with session.begin():
-            yield session
+    with Session(engine.execution_options(**{_WRITE: True}), expire_on_commit=False) as session, session.begin():
+        yield session
 
 
 @contextmanager
 def reading(engine: Engine) -> Iterator[Session]:
-    with Session(engine) as session:
-        with session.begin():
-            yield session
+    with Session(engine) as session, session.begin():
+        yield session

@@ -463,9 +463,7 @@ class ParkingPermit(Base):
 
 class Device(Base):
     __tablename__ = "device"
-    __table_args__ = (
-        CheckConstraint("kind IN ('elevator','fire_pump','extinguisher','flood_stock')", name="kind"),
-    )
+    __table_args__ = (CheckConstraint("kind IN ('elevator','fire_pump','extinguisher','flood_stock')", name="kind"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(64), unique=True)  # the id gateways send
     kind: Mapped[str] = mapped_column(String(16))
@@ -742,9 +740,7 @@ class Talent(Base):
 class ServiceRequest(Base):
     __tablename__ = "service_request"
     __table_args__ = (
-        CheckConstraint(
-            "status IN ('requested','matched','scheduled','done','rated','cancelled')", name="status"
-        ),
+        CheckConstraint("status IN ('requested','matched','scheduled','done','rated','cancelled')", name="status"),
         Index("ix_service_request_community_at", "community_id", "requested_at"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)

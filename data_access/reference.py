@@ -7,9 +7,9 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from data_access.models import AlarmRule, Category, IndexMethod, IndicatorDef, Specialty, TimeLimit
 from domain import catalog
 from domain.catalog import DEFAULT_LIMIT_MINUTES, WORKING_TIME_GRADES
-from data_access.models import AlarmRule, Category, IndexMethod, IndicatorDef, Specialty, TimeLimit
 
 DEFAULT_ALARM_RULES = (
     # code, device kind, alarm type, severity, parameters, opens a case

@@ -21,9 +21,7 @@ def _digest(token: str) -> str:
 def issue_token(session: Session, kind: str, name: str, now: datetime, community_id: int | None = None) -> str:
     """Store a new token and return it in clear text, the only time it is ever shown."""
     token = PREFIX[kind] + secrets.token_urlsafe(24)
-    session.add(
-        ApiToken(kind=kind, name=name, token_hash=_digest(token), community_id=community_id, created_at=now)
-    )
+    session.add(ApiToken(kind=kind, name=name, token_hash=_digest(token), community_id=community_id, created_at=now))
     session.flush()
     return token
 

@@ -86,25 +86,63 @@ def _ind(code, group, zh, en, mzh, men):
 
 INDICATORS: tuple[Indicator, ...] = (
     _ind("P01", "property", "安保巡逻", "Security patrols", "按计划完成巡逻的比例", "Share of planned patrols done"),
-    _ind("P02", "property", "保洁质量", "Cleaning quality", "公共区域保洁抽查合格率", "Spot-check pass rate of cleaning"),
-    _ind("P03", "property", "绿化养护", "Greenery upkeep", "绿化养护计划完成度", "Greenery maintenance plan completion"),
+    _ind(
+        "P02", "property", "保洁质量", "Cleaning quality", "公共区域保洁抽查合格率", "Spot-check pass rate of cleaning"
+    ),
+    _ind(
+        "P03", "property", "绿化养护", "Greenery upkeep", "绿化养护计划完成度", "Greenery maintenance plan completion"
+    ),
     _ind("P04", "property", "设施维护", "Facility upkeep", "公共设施完好率", "Share of common facilities in order"),
     _ind("P05", "property", "电梯维保", "Elevator maintenance", "电梯按期维保率", "Elevators serviced on schedule"),
-    _ind("P06", "property", "消防管理", "Fire safety management", "消防设施检查合格率", "Fire equipment inspection pass rate"),
+    _ind(
+        "P06",
+        "property",
+        "消防管理",
+        "Fire safety management",
+        "消防设施检查合格率",
+        "Fire equipment inspection pass rate",
+    ),
     _ind("P07", "property", "停车秩序", "Parking order", "小区内停车秩序评分", "Score of parking order on site"),
     _ind("P08", "property", "报修响应", "Repair response", "报修按时响应率", "Repairs answered in time"),
     _ind("P09", "property", "投诉处理", "Complaint handling", "投诉按期办结率", "Complaints closed on time"),
     _ind("P10", "property", "收益公开", "Revenue disclosure", "公共收益按期公示", "Common revenue published on time"),
     _ind("P11", "property", "费用收缴", "Fee collection", "物业费收缴率", "Service-fee collection rate"),
-    _ind("P12", "property", "分类管理", "Sorting management", "垃圾分类督导到位率", "Garbage-sorting supervision coverage"),
-    _ind("P13", "property", "装修管理", "Renovation control", "装修备案与巡查率", "Renovations registered and inspected"),
-    _ind("P14", "property", "应急处置", "Emergency response", "应急演练与处置评分", "Drills and emergency handling score"),
-    _ind("C01", "committee", "例会召开", "Regular meetings", "按期召开业委会会议", "Committee meetings held on schedule"),
+    _ind(
+        "P12",
+        "property",
+        "分类管理",
+        "Sorting management",
+        "垃圾分类督导到位率",
+        "Garbage-sorting supervision coverage",
+    ),
+    _ind(
+        "P13", "property", "装修管理", "Renovation control", "装修备案与巡查率", "Renovations registered and inspected"
+    ),
+    _ind(
+        "P14", "property", "应急处置", "Emergency response", "应急演练与处置评分", "Drills and emergency handling score"
+    ),
+    _ind(
+        "C01", "committee", "例会召开", "Regular meetings", "按期召开业委会会议", "Committee meetings held on schedule"
+    ),
     _ind("C02", "committee", "业主大会", "Owners' assembly", "业主大会依规召开", "Owners' assembly held as required"),
     _ind("C03", "committee", "财务公开", "Financial transparency", "账目按期公开", "Accounts published on time"),
     _ind("C04", "committee", "维修资金", "Maintenance fund", "维修资金使用规范", "Maintenance fund used by the rules"),
-    _ind("C05", "committee", "合同监督", "Contract oversight", "对物业合同履约的监督", "Oversight of the property contract"),
-    _ind("C06", "committee", "意见征集", "Owner consultation", "业主意见征集与反馈", "Owners' views collected and answered"),
+    _ind(
+        "C05",
+        "committee",
+        "合同监督",
+        "Contract oversight",
+        "对物业合同履约的监督",
+        "Oversight of the property contract",
+    ),
+    _ind(
+        "C06",
+        "committee",
+        "意见征集",
+        "Owner consultation",
+        "业主意见征集与反馈",
+        "Owners' views collected and answered",
+    ),
     _ind("C07", "committee", "议事规则", "Rules of procedure", "议事规则执行情况", "Rules of procedure followed"),
     _ind("C08", "committee", "档案管理", "Records", "档案完整规范", "Records complete and in order"),
     _ind("C09", "committee", "矛盾调解", "Mediation", "邻里矛盾调解成功率", "Neighbour disputes settled"),
@@ -113,10 +151,24 @@ INDICATORS: tuple[Indicator, ...] = (
     _ind("C12", "committee", "信息公示", "Notices", "重要事项按期公示", "Important matters posted on time"),
     _ind("C13", "committee", "委员履职", "Member attendance", "委员出勤与履职", "Members present and active"),
     _ind("C14", "committee", "收益监管", "Revenue oversight", "公共收益监管到位", "Common revenue overseen"),
-    _ind("C15", "committee", "社区协同", "Community cooperation", "配合社区工作情况", "Cooperation with the community office"),
+    _ind(
+        "C15",
+        "committee",
+        "社区协同",
+        "Community cooperation",
+        "配合社区工作情况",
+        "Cooperation with the community office",
+    ),
     _ind("C16", "committee", "志愿服务", "Volunteering", "组织志愿服务次数", "Volunteer activities organised"),
     _ind("C17", "committee", "安全巡查", "Safety walks", "参与安全巡查情况", "Part taken in safety inspections"),
-    _ind("C18", "committee", "业主满意", "Owner satisfaction", "业主对业委会满意度", "Owners' satisfaction with the committee"),
+    _ind(
+        "C18",
+        "committee",
+        "业主满意",
+        "Owner satisfaction",
+        "业主对业委会满意度",
+        "Owners' satisfaction with the committee",
+    ),
 )
 
 # The "360 talent library" (DESIGN.md, issue 7): six founding specialties, more may be added.

@@ -1,0 +1,36 @@
+# Community Cockpit: `make run` sets up and starts the cockpit on demo data; `make test` sets up and
+# runs the whole suite (lint, SQLite, a throwaway PostgreSQL, headless Chromium).
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+
+.PHONY: run test install install-test lint format clean-instance
+
+$(VENV)/.runtime-installed: requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+$(VENV)/.test-installed: requirements.txt requirements-test.txt $(VENV)/.runtime-installed
+	$(PIP) install --quiet --disable-pip-version-check -r requirements-test.txt
+	touch $@
+
+install: $(VENV)/.runtime-installed
+
+install-test: $(VENV)/.test-installed
+
+run: install
+	$(PY) -m data_access init --demo
+	$(PY) app.py
+
+test:
+	bash scripts/run_tests.sh
+
+lint: install-test
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: install-test
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .

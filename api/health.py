@@ -1,0 +1,24 @@
+"""`/healthz`: is the store reachable, at which migration, and how did each job last run."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, jsonify
+from sqlalchemy import text
+
+from data_access.jobruns import last_runs
+from data_access.migrate import current_revision
+
+bp = Blueprint("health", __name__)
+
+
+@bp.route("/healthz")
+def healthz():
+    engine = current_app.extensions["cockpit"]["engine"]
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        revision = current_revision(engine)
+        jobs = last_runs(engine)
+    except Exception as exc:  # the point of a health check is to say so, not to crash
+        return jsonify({"status": "error", "database": f"unreachable: {type(exc).__name__}"}), 503
+    return jsonify({"status": "ok", "database": "ok", "schema_revision": revision, "jobs": jobs})

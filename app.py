@@ -1,0 +1,167 @@
+"""Community Cockpit (社区驾驶舱): the Dash application factory and the development entry point.
+
+`python app.py` serves on COCKPIT_PORT with the scheduler in-process (COCKPIT_RUN_SCHEDULER);
+production runs `gunicorn 'app:create_server()'` workers and one `python -m jobs` process.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import dash
+import dash_bootstrap_components as dbc
+import flask_bootstrap
+from dash import Dash, Input, Output, State, html
+from flask import jsonify, send_from_directory
+
+from api.health import bp as health_bp
+from auth.context import EXTENSION, current_lang, current_user
+from auth.guard import ALL_ROLES, Forbidden, after_request, before_request, guarded
+from auth.views import bp as auth_bp
+from components.common import forbidden_note, not_found_note
+from components.shell import navbar
+from data_access.db import make_engine
+from i18n import HTML_LANG, t
+from pages import case_detail, data, governance, hotspots, services
+from pages._context import page_context
+from settings import Config, ensure_secret_key, load_config
+
+PAGE_MODULES = (hotspots, data, governance, case_detail, services)
+VENDOR_DIR = Path(flask_bootstrap.__file__).parent / "static" / "bootstrap5"
+STYLESHEETS = ["/vendor/bootstrap5/css/bootstrap.min.css", "/vendor/bootstrap5/css/font/bootstrap-icons.min.css"]
+
+
+class CockpitDash(Dash):
+    """Sets <html lang> and the title in the visitor's language on every page load."""
+
+    def interpolate_index(self, **kwargs: Any) -> str:
+        lang = current_lang()
+        kwargs["title"] = t("app.title", lang)
+        html_text = super().interpolate_index(**kwargs)
+        return html_text.replace("<html>", f'<html lang="{HTML_LANG[lang]}">', 1)
+
+
+def _guarded_layout(module):  # noqa: ANN001
+    roles = frozenset(module.PAGE["roles"])
+
+    def layout(**kwargs):
+        user = current_user()
+        if user is None or user.role not in roles:
+            return forbidden_note(current_lang())
+        return module.layout(page_context(), **kwargs)
+
+    return layout
+
+
+def _not_found_layout(**_kwargs):
+    return not_found_note(current_lang())
+
+
+def _serve_shell():
+    """The frame around every page: navbar from the page registry (only pages the caller may open)."""
+    user = current_user()
+    lang = current_lang()
+    entries = [
+        {**page, "path": page["path"]}
+        for page in sorted(dash.page_registry.values(), key=lambda p: 99 if p.get("order") is None else p["order"])
+        if page.get("nav_key") and user is not None and user.role in page.get("roles", ())
+    ]
+    return html.Div(
+        [
+            navbar(entries, lang, "/", user.display_name if user else None, user.role if user else None),
+            dbc.Container(dash.page_container, fluid=True, className="pb-4", id="page-frame"),
+        ]
+    )
+
+
+def create_app(overrides: dict[str, Any] | None = None, config: Config | None = None) -> Dash:
+    config = config or load_config(overrides)
+    config.instance_path.mkdir(parents=True, exist_ok=True)
+    engine = make_engine(config.sqlalchemy_url)
+
+    app = CockpitDash(
+        __name__,
+        use_pages=True,
+        pages_folder="",
+        assets_folder=str(Path(__file__).parent / "assets"),
+        external_stylesheets=STYLESHEETS,
+        serve_locally=True,
+        update_title=None,
+        suppress_callback_exceptions=True,
+        title="社区驾驶舱",
+    )
+    server = app.server
+    server.config.update(
+        SECRET_KEY=ensure_secret_key(config),
+        SESSION_COOKIE_NAME="cockpit_session",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=config["session_hours"]),
+        MAX_CONTENT_LENGTH=16 * 1024 * 1024,
+    )
+    server.extensions[EXTENSION] = {"config": config, "engine": engine}
+    server.before_request(before_request)
+    server.after_request(after_request)
+    server.register_blueprint(auth_bp)
+    server.register_blueprint(health_bp)
+
+    @server.route("/vendor/bootstrap5/<path:filename>")
+    def vendor(filename: str):
+        return send_from_directory(VENDOR_DIR, filename, max_age=7 * 24 * 3600)
+
+    @server.errorhandler(Forbidden)
+    def forbidden(_exc):  # noqa: ANN001
+        return jsonify({"error": "forbidden"}), 403
+
+    for module in PAGE_MODULES:
+        meta = {k: v for k, v in module.PAGE.items()}
+        dash.register_page(
+            module.__name__,
+            layout=_guarded_layout(module),
+            title=t("app.title", config["default_language"]),
+            **meta,
+        )
+        module.register_callbacks(app)
+    dash.register_page("not_found_404", layout=_not_found_layout, path="/404")
+
+    app.layout = _serve_shell
+
+    @app.callback(Output("nav-collapse", "is_open"), Input("nav-toggler", "n_clicks"), State("nav-collapse", "is_open"))
+    @guarded(ALL_ROLES)
+    def toggle_navbar(n_clicks, is_open):
+        return (not is_open) if n_clicks else is_open
+
+    return app
+
+
+def create_server():
+    """For gunicorn: `gunicorn 'app:create_server()'`. Workers never run the scheduler."""
+    return create_app().server
+
+
+def main() -> None:
+    from data_access.clock import local_now
+    from data_access.db import writing
+    from data_access.migrate import upgrade_to_head
+    from data_access.reference import seed_reference
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    config = load_config()
+    app = create_app(config=config)
+    engine = app.server.extensions[EXTENSION]["engine"]
+    upgrade_to_head(engine)
+    with writing(engine) as s:
+        seed_reference(s, local_now(config["timezone"]))
+    if config["run_scheduler"]:
+        from jobs.scheduler import start_background
+
+        start_background(engine, config)
+    print(f"Community Cockpit on http://{config['host']}:{config['port']}/", flush=True)
+    app.run(host=config["host"], port=config["port"], debug=False)
+
+
+if __name__ == "__main__":
+    main()

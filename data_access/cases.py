@@ -1,0 +1,169 @@
+"""Cases for the governance pages: the filterable grid and one case with its trail."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, aliased
+
+from data_access.models import Building, Category, Estate, Event, EventAction, Grid, User
+from domain.catalog import GRADES, OPEN_STATUSES, SOURCES, STATUSES
+
+GRID_ROW_LIMIT = 2000
+
+
+@dataclass(frozen=True)
+class CaseFilter:
+    status: str | None = None  # one of STATUSES, 'open', or None for all
+    grade: str | None = None
+    category: str | None = None  # category code
+    grid: str | None = None  # grid code
+    source: str | None = None
+    overdue_only: bool = False
+
+    def validated(self) -> CaseFilter:
+        """Drop values that are not ours, so a crafted request cannot widen or break the query."""
+        return CaseFilter(
+            status=self.status if self.status in (*STATUSES, "open") else None,
+            grade=self.grade if self.grade in GRADES else None,
+            category=self.category if isinstance(self.category, str) and len(self.category) <= 40 else None,
+            grid=self.grid if isinstance(self.grid, str) and len(self.grid) <= 40 else None,
+            source=self.source if self.source in SOURCES else None,
+            overdue_only=bool(self.overdue_only),
+        )
+
+
+def filter_options(session: Session, community_ids: list[int]) -> dict:
+    categories = session.execute(
+        select(Category.code, Category.name_zh, Category.name_en).where(Category.active).order_by(Category.id)
+    ).all()
+    grids = session.execute(
+        select(Grid.code, Grid.name_zh, Grid.name_en)
+        .where(Grid.community_id.in_(community_ids))
+        .order_by(Grid.community_id, Grid.code)
+    ).all()
+    return {
+        "categories": [dict(r._mapping) for r in categories],
+        "grids": [dict(r._mapping) for r in grids],
+    }
+
+
+def case_rows(session: Session, community_ids: list[int], flt: CaseFilter, now: datetime) -> list[dict]:
+    flt = flt.validated()
+    query = (
+        select(
+            Event.id,
+            Event.tracking_code,
+            Event.reported_at,
+            Event.grade,
+            Event.status,
+            Event.level,
+            Event.source,
+            Event.due_at,
+            Category.code.label("category"),
+            Category.name_zh.label("category_zh"),
+            Category.name_en.label("category_en"),
+            Estate.name_zh.label("estate_zh"),
+            Estate.name_en.label("estate_en"),
+            Grid.code.label("grid"),
+            Grid.name_zh.label("grid_zh"),
+            Grid.name_en.label("grid_en"),
+        )
+        .join(Category, Category.id == Event.category_id)
+        .outerjoin(Estate, Estate.id == Event.estate_id)
+        .outerjoin(Grid, Grid.id == Event.grid_id)
+        .where(Event.community_id.in_(community_ids))
+    )
+    if flt.status == "open":
+        query = query.where(Event.status.in_(OPEN_STATUSES))
+    elif flt.status:
+        query = query.where(Event.status == flt.status)
+    if flt.grade:
+        query = query.where(Event.grade == flt.grade)
+    if flt.category:
+        query = query.where(Category.code == flt.category)
+    if flt.grid:
+        query = query.where(Grid.code == flt.grid)
+    if flt.source:
+        query = query.where(Event.source == flt.source)
+    if flt.overdue_only:
+        query = query.where(Event.status.in_(("reported", "in_progress")), Event.due_at < now)
+    query = query.order_by(Event.reported_at.desc(), Event.id.desc()).limit(GRID_ROW_LIMIT)
+    rows = []
+    for r in session.execute(query):
+        row = dict(r._mapping)
+        row["overdue"] = (
+            row["status"] in ("reported", "in_progress") and row["due_at"] is not None and row["due_at"] < now
+        )
+        rows.append(row)
+    return rows
+
+
+def case_detail(session: Session, community_ids: list[int], case_id: int) -> dict | None:
+    """One case and its whole trail, or None when it does not exist or is outside the scope."""
+    holder = aliased(User)
+    row = session.execute(
+        select(
+            Event,
+            Category.name_zh.label("category_zh"),
+            Category.name_en.label("category_en"),
+            Estate.name_zh.label("estate_zh"),
+            Estate.name_en.label("estate_en"),
+            Building.name_zh.label("building_zh"),
+            Building.name_en.label("building_en"),
+            Grid.name_zh.label("grid_zh"),
+            Grid.name_en.label("grid_en"),
+            holder.display_name.label("holder_name"),
+        )
+        .join(Category, Category.id == Event.category_id)
+        .outerjoin(Estate, Estate.id == Event.estate_id)
+        .outerjoin(Building, Building.id == Event.building_id)
+        .outerjoin(Grid, Grid.id == Event.grid_id)
+        .outerjoin(holder, holder.id == Event.holder_id)
+        .where(Event.id == case_id, Event.community_id.in_(community_ids))
+    ).one_or_none()
+    if row is None:
+        return None
+    event: Event = row[0]
+    detail = {
+        "id": event.id,
+        "tracking_code": event.tracking_code,
+        "description": event.description,
+        "grade": event.grade,
+        "grade_confidence": event.grade_confidence,
+        "grade_cues": event.grade_cues or [],
+        "status": event.status,
+        "level": event.level,
+        "source": event.source,
+        "reported_at": event.reported_at,
+        "due_at": event.due_at,
+        "resolved_at": event.resolved_at,
+        "closed_at": event.closed_at,
+        "reopen_count": event.reopen_count,
+        "duplicate_of_id": event.duplicate_of_id,
+        **{k: v for k, v in row._mapping.items() if k != "Event"},
+    }
+    actor = aliased(User)
+    trail = session.execute(
+        select(EventAction, actor.display_name.label("actor_name"), actor.role.label("actor_role"))
+        .outerjoin(actor, actor.id == EventAction.actor_id)
+        .where(EventAction.event_id == case_id)
+        .order_by(EventAction.at, EventAction.id)
+    )
+    detail["trail"] = [
+        {
+            "at": a.at,
+            "action": a.action,
+            "actor": name or a.actor_label,
+            "actor_role": role,
+            "from_status": a.from_status,
+            "to_status": a.to_status,
+            "from_level": a.from_level,
+            "to_level": a.to_level,
+            "note": a.note,
+        }
+        for a, name, role in trail
+    ]
+    return detail

@@ -1,0 +1,54 @@
+"""`python -m jobs` runs the scheduler; `python -m jobs run NAME [--now ISO]` runs one job once."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from datetime import datetime
+
+from data_access.clock import to_local_naive
+from data_access.db import make_engine
+from jobs.registry import job_specs, run_job
+from settings import load_config
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m jobs", description="Community Cockpit jobs")
+    sub = parser.add_subparsers(dest="command")
+    run_p = sub.add_parser("run", help="run one job once and print one JSON summary line")
+    run_p.add_argument("name")
+    run_p.add_argument("--now", help="ISO-8601 time the job takes as now (default: the clock)")
+    sub.add_parser("list", help="list the jobs and their triggers")
+    args = parser.parse_args(argv)
+
+    config = load_config()
+    specs = job_specs(config)
+    if args.command == "list":
+        for spec in specs.values():
+            print(f"{spec.name}\t{spec.trigger}\t{spec.help}")
+        return 0
+    engine = make_engine(config.sqlalchemy_url)
+    if args.command == "run":
+        if args.name not in specs:
+            print(json.dumps({"error": f"unknown job {args.name!r}", "jobs": sorted(specs)}), file=sys.stderr)
+            return 2
+        try:
+            now = to_local_naive(datetime.fromisoformat(args.now), config["timezone"]) if args.now else None
+        except ValueError:
+            print(json.dumps({"error": f"--now is not ISO-8601: {args.now!r}"}), file=sys.stderr)
+            return 2
+        summary = run_job(engine, specs[args.name], now, config["timezone"])
+        print(json.dumps(summary, ensure_ascii=False, default=str))
+        return 0 if summary["status"] == "ok" else 1
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    from jobs.scheduler import run_blocking
+
+    run_blocking(engine, config)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

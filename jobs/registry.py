@@ -1,0 +1,38 @@
+"""Job names, their functions and their triggers. New jobs register here as their issues land."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Engine
+
+from data_access.clock import local_now
+from data_access.jobruns import record_run
+from jobs import rollups
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    name: str
+    run: Callable[[Engine, datetime], dict]
+    trigger: dict  # APScheduler add_job trigger arguments
+    help: str
+
+
+def job_specs(config) -> dict[str, JobSpec]:  # noqa: ANN001 - settings.Config
+    return {
+        "rollups": JobSpec(
+            "rollups",
+            rollups.run,
+            {"trigger": "interval", "minutes": config["rollups_interval_minutes"]},
+            "Per-day case counts (opened, closed, closed on time) for charts and the wall.",
+        ),
+    }
+
+
+def run_job(engine: Engine, spec: JobSpec, now: datetime | None, tz: str) -> dict:
+    """Run one job once, recorded in job_run. `now` is the job's notion of time (frozen in tests)."""
+    effective_now = now or local_now(tz)
+    return record_run(engine, spec.name, effective_now, lambda: spec.run(engine, effective_now), lambda: local_now(tz))

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Install the Debian packages the tests need, when missing: chromium + chromium-driver (browser
+# tests), fonts-noto-cjk (Chinese text in screenshots), postgresql (the data-access tests' server).
+set -euo pipefail
+wanted=(chromium chromium-driver fonts-noto-cjk postgresql)
+missing=()
+for pkg in "${wanted[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+echo "Installing Debian packages: ${missing[*]}"
+if [ "$(id -u)" -eq 0 ]; then
+  SUDO=""
+elif command -v sudo >/dev/null 2>&1; then
+  SUDO="sudo"
+else
+  echo "Need root (or sudo) to install: ${missing[*]}" >&2
+  exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
