@@ -56,6 +56,16 @@ def _guarded_layout(module):  # noqa: ANN001
     return layout
 
 
+def _page_title(key: str):
+    """Browser-tab title in the caller's language, worked out per request."""
+
+    def title(**_kwargs) -> str:
+        lang = current_lang()
+        return f"{t(key, lang)} · {t('app.title', lang)}"
+
+    return title
+
+
 def _not_found_layout(**_kwargs):
     return not_found_note(current_lang())
 
@@ -121,7 +131,7 @@ def create_app(overrides: dict[str, Any] | None = None, config: Config | None = 
         dash.register_page(
             module.__name__,
             layout=_guarded_layout(module),
-            title=t("app.title", config["default_language"]),
+            title=_page_title(module.PAGE.get("nav_key", "case.title")),
             **meta,
         )
         module.register_callbacks(app)

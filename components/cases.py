@@ -10,6 +10,7 @@ from dash import dcc, html
 
 from components.common import fmt_time, grade_badge, status_badge
 from i18n import pick, t
+from i18n.grid_locale import grid_locale
 
 
 def latest_cases_list(rows: list[dict], lang: str, now: datetime) -> html.Div:
@@ -97,7 +98,12 @@ def case_grid(grid_id: str, lang: str) -> dag.AgGrid:
         ],
         rowData=[],
         defaultColDef={"sortable": True, "filter": True, "resizable": True, "flex": 1, "minWidth": 100},
-        dashGridOptions={"pagination": True, "paginationPageSize": 20, "animateRows": False},
+        dashGridOptions={
+            "pagination": True,
+            "paginationPageSize": 20,
+            "animateRows": False,
+            "localeText": grid_locale(lang),
+        },
         style={"height": "620px"},
         className="ag-theme-quartz",
     )

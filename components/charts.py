@@ -49,7 +49,7 @@ def age_pyramid(rows: list[dict], lang: str) -> go.Figure:
         ]
     )
     peak = max([*men.values(), *women.values(), 1])
-    step = max(1, round(peak / 3, -2) or peak // 3 or 1)
+    step = max(1, int(round(peak / 3, -2)) or peak // 3)
     ticks = [-3 * step, -2 * step, -step, 0, step, 2 * step, 3 * step]
     fig.update_layout(
         barmode="overlay",

@@ -42,7 +42,7 @@ def navbar(pages: list[dict], lang: str, pathname: str, user_label: str | None, 
                         " · ",
                         t(f"role.{role}", lang),
                     ],
-                    className="navbar-text me-3",
+                    className="navbar-text me-3 align-self-center",
                     id="nav-user",
                 )
             )

@@ -13,6 +13,7 @@ from data_access.db import make_engine, reading, writing
 from data_access.migrate import upgrade_to_head
 from data_access.models import Community
 from data_access.reference import seed_reference
+from domain.catalog import ROLES
 from settings import load_config
 
 
@@ -50,7 +51,8 @@ def main(argv: list[str] | None = None) -> int:
         with reading(engine) as s:
             seeded = s.scalar(select(Community.id).where(Community.code == "dongxin")) is not None
         if seeded:
-            print("Demo community already present; demo logins were printed when it was seeded.")
+            print("Demo community already present. Demo logins (username = role):", ", ".join(ROLES))
+            print("Password: COCKPIT_DEMO_PASSWORD, or the one printed when the demo was seeded.")
             return 0
         from data_access.demo import build_demo
 

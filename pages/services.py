@@ -13,6 +13,7 @@ from components.common import empty_note, page_header
 from data_access.db import reading
 from data_access.talent import talent_by_specialty, talent_list
 from i18n import pick, t
+from i18n.grid_locale import grid_locale
 from pages._context import PageContext
 
 PAGE = {"path": "/services", "nav_key": "nav.services", "nav_id": "services", "icon": "bi-people-fill",
@@ -47,7 +48,7 @@ def layout(ctx: PageContext, **_kwargs):
             {"field": "load_limit", "headerName": t("svc.load_limit", lang), "maxWidth": 140},
         ],
         defaultColDef={"sortable": True, "filter": True, "resizable": True, "flex": 1},
-        dashGridOptions={"pagination": True, "paginationPageSize": 15},
+        dashGridOptions={"pagination": True, "paginationPageSize": 15, "localeText": grid_locale(lang)},
         style={"height": "560px"},
         className="ag-theme-quartz",
     )

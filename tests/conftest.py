@@ -44,7 +44,8 @@ def sqlite_template(tmp_path_factory) -> Path:
 def pg_template() -> str | None:
     admin = _pg_admin_url()
     if not admin:
-        return None
+        yield None
+        return
     name = f"cockpit_tpl_{uuid.uuid4().hex[:8]}"
     admin_engine = create_engine(make_url(admin), isolation_level="AUTOCOMMIT")
     with admin_engine.connect() as conn:
@@ -106,3 +107,15 @@ def sqlite_engine(tmp_path, sqlite_template):
     eng = make_engine(_fresh_sqlite(sqlite_template, tmp_path))
     yield eng
     eng.dispose()
+
+
+@pytest.fixture
+def pg_engine(pg_template):
+    """A freshly migrated PostgreSQL store (for tests that compare it with SQLite)."""
+    if pg_template is None:
+        pytest.skip(f"{PG_ENV} not set")
+    url, drop = _fresh_pg(pg_template)
+    eng = make_engine(url)
+    yield eng
+    eng.dispose()
+    drop()

@@ -12,7 +12,7 @@ from i18n.messages import MESSAGES
 ROOT = Path(__file__).resolve().parent.parent
 KEY_PREFIXES = ("app", "nav", "login", "common", "role", "level", "grade", "status", "source", "action", "actor",
                 "hot", "data", "gov", "case", "time", "svc")  # fmt: skip
-LITERAL = re.compile(r"[\"']((?:%s)\.[a-z0-9_.]+)[\"']" % "|".join(KEY_PREFIXES))
+LITERAL = re.compile(r"[\"']((?:" + "|".join(KEY_PREFIXES) + r")\.[a-z0-9_.]+)[\"']")
 
 
 def test_every_key_has_both_languages_and_they_differ_where_expected():

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import os
 import stat
+from pathlib import Path
 
 import pytest
 
@@ -14,8 +14,7 @@ def test_every_setting_has_help_and_a_documented_env_name():
     names = {s.env_name for s in SETTINGS}
     assert {"COCKPIT_DATABASE_URL", "COCKPIT_PORT", "COCKPIT_SECRET_KEY", "COCKPIT_DEMO_PASSWORD"} <= names
     assert all(s.help.strip() for s in SETTINGS)
-    readme = os.path.join(os.path.dirname(__file__), "..", "README.md")
-    text = open(readme, encoding="utf-8").read()
+    text = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
     assert [s.env_name for s in SETTINGS if s.env_name not in text] == []
     assert settings_markdown_table() in text  # the README's table is the generated one
 

@@ -1,0 +1,158 @@
+"""Headless Debian Chromium: log in, open every page in both languages, see real demo content,
+no console errors and no request leaving the machine."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+from app import create_app
+from data_access.clock import local_now
+from data_access.db import make_engine
+from data_access.demo import build_demo
+from jobs import rollups
+
+pytestmark = pytest.mark.browser
+CHROMIUM = "/usr/bin/chromium"
+PASSWORD = "demo-pass-123"
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+
+
+@pytest.fixture(scope="module")
+def live_server(tmp_path_factory, sqlite_template):
+    if not os.path.exists(CHROMIUM):
+        if os.environ.get("CI"):
+            pytest.fail("Debian chromium is missing: `make test` installs it")
+        pytest.skip("no /usr/bin/chromium")
+    folder = tmp_path_factory.mktemp("live")
+    db = folder / "cockpit.db"
+    shutil.copyfile(sqlite_template, db)
+    engine = make_engine(f"sqlite:///{db}")
+    demo = build_demo(engine, password=PASSWORD)
+    rollups.run(engine, local_now())  # what the scheduler does right after start
+    engine.dispose()
+    app = create_app({"instance_dir": str(folder), "database_url": f"sqlite:///{db}", "run_scheduler": False})
+    server = make_server("127.0.0.1", 0, app.server, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}", demo
+    server.shutdown()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                  "--disable-sync", "--no-first-run", "--disable-default-apps"],
+        )  # fmt: skip
+        yield chromium
+        chromium.close()
+
+
+class PageWatch:
+    """Collects console errors and any request that is not to the app under test."""
+
+    def __init__(self, page, base: str):
+        self.errors: list[str] = []
+        self.outside: list[str] = []
+        page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: self.errors.append(str(e)))
+        page.on(
+            "request",
+            lambda r: None if r.url.startswith((base, "data:", "blob:")) else self.outside.append(r.url),
+        )
+
+
+EXPECT = {
+    # path: (selector that must show real content, zh text, en text)
+    "/": ("#kpi-open-value", "最新事件", "Latest cases"),
+    "/data": ("#data-pyramid .main-svg", "各小区住户数", "Households per estate"),
+    "/governance": ("#gov-grid-table .ag-row", "综合治理", "Governance"),
+    "/services": ("#svc-specialty-chart .main-svg", "人才库", "Talent library"),
+}
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_every_page_in_both_languages(live_server, browser, lang):
+    base, demo = live_server
+    context = browser.new_context(viewport={"width": 1440, "height": 1000}, locale="zh-CN")
+    page = context.new_page()
+    watch = PageWatch(page, base)
+    page.goto(f"{base}/lang/{lang}?next=/login")
+    page.fill("#username", "secretary")
+    page.fill("#password", PASSWORD)
+    page.click("#login-submit")
+    page.wait_for_url(f"{base}/")
+    assert page.get_attribute("html", "lang") == ("zh-CN" if lang == "zh" else "en")
+    ARTIFACTS.mkdir(exist_ok=True)
+    for path, (selector, zh, en) in EXPECT.items():
+        page.goto(base + path)
+        page.wait_for_selector(selector, timeout=20_000)
+        page.wait_for_load_state("networkidle")
+        body = page.inner_text("body")
+        assert (zh if lang == "zh" else en) in body, path
+        nav = ("热点", "数据", "综合治理", "服务") if lang == "zh" else ("Hotspots", "Data", "Governance", "Services")
+        assert all(word in page.inner_text("nav") for word in nav)
+        page.screenshot(path=str(ARTIFACTS / f"{path.strip('/') or 'hotspots'}_{lang}.png"), full_page=True)
+
+    # real numbers, not placeholders
+    page.goto(base + "/")
+    page.wait_for_selector("#kpi-open-value")
+    assert int(page.inner_text("#kpi-open-value")) > 0
+    assert page.locator("#hot-latest-list .latest-case").count() >= 5
+    assert page.locator("#hot-trend .main-svg").count() >= 1  # the trend drawn from the rollups
+
+    # the grid drills down to a case page with its trail
+    page.goto(base + "/governance")
+    page.wait_for_selector("#gov-grid-table .ag-row a")
+    page.locator("#gov-grid-table .ag-row a").first.click()
+    page.wait_for_selector("#case-trail .trail-step")
+    assert page.locator("#case-trail .trail-step").count() >= 1
+    assert ("流转记录" if lang == "zh" else "Trail") in page.inner_text("body")
+    page.screenshot(path=str(ARTIFACTS / f"case_{lang}.png"), full_page=True)
+
+    assert watch.outside == []
+    assert watch.errors == []
+    context.close()
+
+
+def test_filtering_the_case_grid(live_server, browser):
+    base, _ = live_server
+    context = browser.new_context(viewport={"width": 1440, "height": 1000})
+    page = context.new_page()
+    watch = PageWatch(page, base)
+    page.goto(f"{base}/lang/en?next=/login")
+    page.fill("#username", "grid_leader")
+    page.fill("#password", PASSWORD)
+    page.click("#login-submit")
+    page.goto(f"{base}/governance")
+    page.wait_for_selector("#gov-grid-table .ag-row")
+    total = page.inner_text("#gov-count")
+    page.click("#gov-overdue")
+    page.wait_for_function("t => document.querySelector('#gov-count').innerText !== t", arg=total)
+    overdue_rows = page.locator("#gov-grid-table .ag-row")
+    assert overdue_rows.count() >= 1
+    assert all(text == "Overdue" for text in page.locator("#gov-grid-table .ag-row [col-id=overdue]").all_inner_texts())
+    assert watch.errors == [] and watch.outside == []
+    context.close()
+
+
+def test_wrong_login_stays_on_login_with_a_message(live_server, browser):
+    base, _ = live_server
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(f"{base}/login")
+    page.fill("#username", "viewer")
+    page.fill("#password", "not-it")
+    page.click("#login-submit")
+    assert "用户名或密码不正确" in page.inner_text("#login-error")
+    context.close()

@@ -1,0 +1,51 @@
+"""The documented commands, run as a newcomer would run them."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run(args: list[str], instance: Path, **env) -> subprocess.CompletedProcess:
+    environ = {**os.environ, "COCKPIT_INSTANCE_DIR": str(instance), **env}
+    environ.pop("COCKPIT_DATABASE_URL", None)
+    return subprocess.run([sys.executable, *args], cwd=ROOT, env=environ, capture_output=True, text=True, timeout=180)
+
+
+def test_init_demo_prints_logins_and_tokens_once_then_leaves_the_store_alone(tmp_path):
+    first = run(["-m", "data_access", "init", "--demo"], tmp_path, COCKPIT_DEMO_PASSWORD="s3cret-demo")
+    assert first.returncode == 0, first.stderr
+    out = first.stdout
+    for username in ("admin", "secretary", "grid_leader", "grid_worker", "street_cadre", "department", "viewer"):
+        assert f"  {username} " in out
+    assert "s3cret-demo" in out
+    assert "ckw_" in out and "cko_" in out and "ckm_" in out  # wall, Open311, machine tokens
+    assert (tmp_path / "cockpit.db").exists()
+    again = run(["-m", "data_access", "init", "--demo"], tmp_path)
+    assert again.returncode == 0 and "already present" in again.stdout
+
+    job = run(["-m", "jobs", "run", "rollups", "--now", "2026-11-25T10:00:00+08:00"], tmp_path)
+    assert job.returncode == 0, job.stderr
+    lines = job.stdout.strip().splitlines()
+    assert len(lines) == 1
+    summary = json.loads(lines[0])
+    assert summary["job"] == "rollups" and summary["status"] == "ok" and summary["rows"] > 0
+    assert summary["now"] == "2026-11-25T10:00:00"
+
+
+def test_unknown_job_and_bad_time_are_clear_errors(tmp_path):
+    assert run(["-m", "data_access", "init"], tmp_path).returncode == 0
+    unknown = run(["-m", "jobs", "run", "nope"], tmp_path)
+    assert unknown.returncode == 2 and "unknown job" in unknown.stderr
+    bad = run(["-m", "jobs", "run", "rollups", "--now", "yesterday"], tmp_path)
+    assert bad.returncode == 2 and "ISO-8601" in bad.stderr
+
+
+def test_jobs_list_names_every_job(tmp_path):
+    listed = run(["-m", "jobs", "list"], tmp_path)
+    assert listed.returncode == 0 and listed.stdout.startswith("rollups\t")
