@@ -12,6 +12,8 @@ from components.charts import GRAPH_CONFIG, talent_bar
 from components.common import empty_note, page_header
 from data_access.db import reading
 from data_access.talent import talent_by_specialty, talent_list
+from domain.catalog import TALENT_TEAMS
+from domain.languages import language_name
 from i18n import pick, t
 from i18n.grid_locale import grid_locale
 from pages._context import PageContext
@@ -26,17 +28,18 @@ def layout(ctx: PageContext, **_kwargs):
         by_specialty = talent_by_specialty(s, ctx.community_ids)
         people = talent_list(s, ctx.community_ids)
     names = {r["code"]: pick(lang, r["name_zh"], r["name_en"]) for r in by_specialty}
+    teams = {zh: pick(lang, zh, en) for zh, en in TALENT_TEAMS}
+    joiner = "、" if lang == "zh" else ", "
     rows = [
         {
             "name": p["name"],
-            "team": p["team"],
-            "specialties": "、".join(names.get(c, c) for c in p["specialties"]) if lang == "zh"
-            else ", ".join(names.get(c, c) for c in p["specialties"]),
-            "languages": ", ".join(p["languages"]),
+            "team": teams.get(p["team"], p["team"]),
+            "specialties": joiner.join(names.get(c, c) for c in p["specialties"]),
+            "languages": joiner.join(language_name(code, lang) for code in p["languages"]),
             "load_limit": p["load_limit"],
         }
         for p in people
-    ]  # fmt: skip
+    ]
     grid = dag.AgGrid(
         id="svc-talent-grid",
         rowData=rows,
@@ -48,7 +51,7 @@ def layout(ctx: PageContext, **_kwargs):
             {"field": "load_limit", "headerName": t("svc.load_limit", lang), "maxWidth": 140},
         ],
         defaultColDef={"sortable": True, "filter": True, "resizable": True, "flex": 1},
-        dashGridOptions={"pagination": True, "paginationPageSize": 15, "localeText": grid_locale(lang)},
+        dashGridOptions={"pagination": True, "paginationPageSize": 20, "localeText": grid_locale(lang)},
         style={"height": "560px"},
         className="ag-theme-quartz",
     )

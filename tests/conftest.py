@@ -6,6 +6,7 @@ import os
 import shutil
 import sys
 import uuid
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -119,3 +120,28 @@ def pg_engine(pg_template):
     yield eng
     eng.dispose()
     drop()
+
+
+DEMO_AS_OF = datetime(2026, 11, 20, 15, 30)  # a Friday afternoon
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def demo_engine(request, tmp_path_factory, sqlite_template):
+    """The demo community built once per module and engine, to be read (not written) by tests."""
+    from data_access.demo import build_demo
+
+    if request.param == "sqlite":
+        path = tmp_path_factory.mktemp("demo") / "demo.db"
+        shutil.copyfile(sqlite_template, path)
+        eng, drop = make_engine(f"sqlite:///{path}"), None
+    else:
+        template = request.getfixturevalue("pg_template")
+        if template is None:
+            pytest.skip(f"{PG_ENV} not set")
+        url, drop = _fresh_pg(template)
+        eng = make_engine(url)
+    build_demo(eng, as_of=DEMO_AS_OF, password="demo-pass-1")
+    yield eng
+    eng.dispose()
+    if drop:
+        drop()

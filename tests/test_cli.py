@@ -49,3 +49,27 @@ def test_unknown_job_and_bad_time_are_clear_errors(tmp_path):
 def test_jobs_list_names_every_job(tmp_path):
     listed = run(["-m", "jobs", "list"], tmp_path)
     assert listed.returncode == 0 and listed.stdout.startswith("rollups\t")
+
+
+def test_the_scheduler_process_runs_its_jobs_and_records_them(tmp_path):
+    """`python -m jobs` (the production scheduler) runs rollups right after start and records it."""
+    import sqlite3
+    import time
+
+    assert run(["-m", "data_access", "init"], tmp_path).returncode == 0
+    environ = {**os.environ, "COCKPIT_INSTANCE_DIR": str(tmp_path)}
+    environ.pop("COCKPIT_DATABASE_URL", None)
+    proc = subprocess.Popen([sys.executable, "-m", "jobs"], cwd=ROOT, env=environ, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True)  # fmt: skip
+    try:
+        deadline = time.monotonic() + 30
+        rows = []
+        while time.monotonic() < deadline and not rows:
+            time.sleep(0.5)
+            with sqlite3.connect(tmp_path / "cockpit.db") as db:
+                rows = db.execute("SELECT job, status FROM job_run WHERE finished_at IS NOT NULL").fetchall()
+        assert rows == [("rollups", "ok")]
+        assert proc.poll() is None  # still running, waiting for the next trigger
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
