@@ -60,19 +60,24 @@ def age_pyramid(rows: list[dict], lang: str) -> go.Figure:
     return _base(fig)
 
 
-def households_bar(rows: list[dict], lang: str) -> go.Figure:
+def _named_bar(rows: list[dict], value_key: str, axis_title: str, colour: str, lang: str) -> go.Figure:
+    """A bar per named row (estate, specialty), labelled in the caller's language."""
     fig = go.Figure(
         go.Bar(
             x=[pick(lang, r["name_zh"], r["name_en"]) for r in rows],
-            y=[r["households"] for r in rows],
-            text=[r["households"] for r in rows],
+            y=[r[value_key] for r in rows],
+            text=[r[value_key] for r in rows],
             textposition="outside",
-            marker_color="#3b6fb6",
+            marker_color=colour,
             hovertemplate="%{x}: %{y}<extra></extra>",
         )
     )
-    fig.update_layout(yaxis={"title": t("data.households", lang)})
+    fig.update_layout(yaxis={"title": axis_title})
     return _base(fig)
+
+
+def households_bar(rows: list[dict], lang: str) -> go.Figure:
+    return _named_bar(rows, "households", t("data.households", lang), "#3b6fb6", lang)
 
 
 def countries_bar(rows: list[dict], lang: str, country_name) -> go.Figure:  # noqa: ANN001
@@ -99,15 +104,4 @@ def cases_trend(rows: list[dict], lang: str) -> go.Figure:
 
 
 def talent_bar(rows: list[dict], lang: str) -> go.Figure:
-    fig = go.Figure(
-        go.Bar(
-            x=[pick(lang, r["name_zh"], r["name_en"]) for r in rows],
-            y=[r["people"] for r in rows],
-            text=[r["people"] for r in rows],
-            textposition="outside",
-            marker_color="#6a4c93",
-            hovertemplate="%{x}: %{y}<extra></extra>",
-        )
-    )
-    fig.update_layout(yaxis={"title": t("svc.people", lang)})
-    return _base(fig)
+    return _named_bar(rows, "people", t("svc.people", lang), "#6a4c93", lang)

@@ -50,9 +50,9 @@ def filter_options(session: Session, community_ids: list[int]) -> dict:
     }
 
 
-def case_rows(session: Session, community_ids: list[int], flt: CaseFilter, now: datetime) -> list[dict]:
-    flt = flt.validated()
-    query = (
+def case_list_query(community_ids: list[int]):
+    """One row per case with its category, estate and grid names: what lists and grids show."""
+    return (
         select(
             Event.id,
             Event.tracking_code,
@@ -76,6 +76,11 @@ def case_rows(session: Session, community_ids: list[int], flt: CaseFilter, now: 
         .outerjoin(Grid, Grid.id == Event.grid_id)
         .where(Event.community_id.in_(community_ids))
     )
+
+
+def case_rows(session: Session, community_ids: list[int], flt: CaseFilter, now: datetime) -> list[dict]:
+    flt = flt.validated()
+    query = case_list_query(community_ids)
     if flt.status == "open":
         query = query.where(Event.status.in_(OPEN_STATUSES))
     elif flt.status:

@@ -7,7 +7,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
-from data_access.models import CaseDailyRollup, Category, Estate, Event
+from data_access.cases import case_list_query
+from data_access.models import CaseDailyRollup, Event
 from domain.catalog import OPEN_STATUSES
 
 ACTIVE_WORK = ("reported", "in_progress")  # a resolved case waits for verification, not for its handler
@@ -51,26 +52,7 @@ def kpis(session: Session, community_ids: list[int], now: datetime) -> dict:
 
 def latest_cases(session: Session, community_ids: list[int], limit: int = 12) -> list[dict]:
     rows = session.execute(
-        select(
-            Event.id,
-            Event.tracking_code,
-            Event.grade,
-            Event.status,
-            Event.level,
-            Event.reported_at,
-            Event.due_at,
-            Event.source,
-            Category.code.label("category"),
-            Category.name_zh.label("category_zh"),
-            Category.name_en.label("category_en"),
-            Estate.name_zh.label("estate_zh"),
-            Estate.name_en.label("estate_en"),
-        )
-        .join(Category, Category.id == Event.category_id)
-        .outerjoin(Estate, Estate.id == Event.estate_id)
-        .where(Event.community_id.in_(community_ids))
-        .order_by(Event.reported_at.desc(), Event.id.desc())
-        .limit(limit)
+        case_list_query(community_ids).order_by(Event.reported_at.desc(), Event.id.desc()).limit(limit)
     )
     return [dict(r._mapping) for r in rows]
 

@@ -72,6 +72,14 @@ class PageWatch:
         )
 
 
+def log_in(page, base: str, lang: str, username: str) -> None:
+    page.goto(f"{base}/lang/{lang}?next=/login")
+    page.fill("#username", username)
+    page.fill("#password", PASSWORD)
+    page.click("#login-submit")
+    page.wait_for_url(f"{base}/")
+
+
 EXPECT = {
     # path: (selector that must show real content, zh text, en text)
     "/": ("#kpi-open-value", "最新事件", "Latest cases"),
@@ -87,11 +95,7 @@ def test_every_page_in_both_languages(live_server, browser, lang):
     context = browser.new_context(viewport={"width": 1440, "height": 1000}, locale="zh-CN")
     page = context.new_page()
     watch = PageWatch(page, base)
-    page.goto(f"{base}/lang/{lang}?next=/login")
-    page.fill("#username", "secretary")
-    page.fill("#password", PASSWORD)
-    page.click("#login-submit")
-    page.wait_for_url(f"{base}/")
+    log_in(page, base, lang, "secretary")
     assert page.get_attribute("html", "lang") == ("zh-CN" if lang == "zh" else "en")
     ARTIFACTS.mkdir(exist_ok=True)
     for path, (selector, zh, en) in EXPECT.items():
@@ -130,10 +134,7 @@ def test_filtering_the_case_grid(live_server, browser):
     context = browser.new_context(viewport={"width": 1440, "height": 1000})
     page = context.new_page()
     watch = PageWatch(page, base)
-    page.goto(f"{base}/lang/en?next=/login")
-    page.fill("#username", "grid_leader")
-    page.fill("#password", PASSWORD)
-    page.click("#login-submit")
+    log_in(page, base, "en", "grid_leader")
     page.goto(f"{base}/governance")
     page.wait_for_selector("#gov-grid-table .ag-row")
     total = page.inner_text("#gov-count")
