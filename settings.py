@@ -23,6 +23,7 @@ class Setting:
     default: Any
     kind: type
     help: str
+    help_zh: str = ""
 
     @property
     def env_name(self) -> str:
@@ -35,6 +36,7 @@ SETTINGS: tuple[Setting, ...] = (
         str(PROJECT_ROOT / "instance"),
         str,
         "Folder for the SQLite store, the generated secret key, uploads and cockpit.toml.",
+        help_zh="SQLite 数据库、自动生成的密钥、上传文件和 cockpit.toml 所在目录。",
     ),
     Setting(
         "database_url",
@@ -42,21 +44,32 @@ SETTINGS: tuple[Setting, ...] = (
         str,
         "Any SQLAlchemy URL; empty means SQLite at <instance_dir>/cockpit.db. "
         "PostgreSQL: postgresql+psycopg://user:pass@host/db.",
+        help_zh="任意 SQLAlchemy 连接串；留空即使用 <instance_dir>/cockpit.db（SQLite）。",
     ),
-    Setting("host", "127.0.0.1", str, "Address the web app listens on (python app.py)."),
-    Setting("port", 8050, int, "Port the web app listens on (python app.py)."),
+    Setting(
+        "host",
+        "127.0.0.1",
+        str,
+        "Address the web app listens on (python app.py).",
+        help_zh="Web 应用监听地址（python app.py）。",
+    ),
+    Setting(
+        "port", 8050, int, "Port the web app listens on (python app.py).", help_zh="Web 应用监听端口（python app.py）。"
+    ),
     Setting(
         "secret_key",
         "",
         str,
         "Key that signs session cookies; empty means one is generated into "
         "<instance_dir>/secret_key on first run. There is no built-in default.",
+        help_zh="会话 Cookie 签名密钥；留空则首次运行时生成到 <instance_dir>/secret_key，没有内置默认值。",
     ),
     Setting(
         "demo_password",
         "",
         str,
         "Password of every demo account; empty means a random one, printed at seeding.",
+        help_zh="所有演示账号的密码；留空则随机生成并在初始化时打印。",
     ),
     Setting(
         "run_scheduler",
@@ -64,15 +77,58 @@ SETTINGS: tuple[Setting, ...] = (
         bool,
         "Run the job scheduler inside `python app.py` (development). Production runs "
         "`python -m jobs` once and gunicorn workers never run jobs.",
+        help_zh="在 python app.py 进程内运行定时任务（开发用）；生产环境单独运行一个 python -m jobs。",
     ),
-    Setting("default_language", "zh", str, "Language for visitors who have not chosen one: zh or en."),
-    Setting("timezone", "Asia/Shanghai", str, "Time zone of the community; stored times are in it."),
-    Setting("login_max_failures", 5, int, "Failed logins within the window that lock an account."),
-    Setting("login_window_seconds", 300, int, "Window in which failed logins are counted."),
-    Setting("login_lock_seconds", 900, int, "How long a locked account stays locked."),
-    Setting("session_hours", 12, int, "How long a staff session lasts without a new login."),
-    Setting("hotspot_refresh_seconds", 30, int, "How often the hotspots page refreshes its figures."),
-    Setting("rollups_interval_minutes", 5, int, "How often the scheduler refreshes the case rollups."),
+    Setting(
+        "default_language",
+        "zh",
+        str,
+        "Language for visitors who have not chosen one: zh or en.",
+        help_zh="未选择语言的访客使用的语言：zh 或 en。",
+    ),
+    Setting(
+        "timezone",
+        "Asia/Shanghai",
+        str,
+        "Time zone of the community; stored times are in it.",
+        help_zh="社区所在时区；存储的时间均为该时区。",
+    ),
+    Setting(
+        "login_max_failures",
+        5,
+        int,
+        "Failed logins within the window that lock an account.",
+        help_zh="在统计窗口内失败多少次后锁定账号。",
+    ),
+    Setting(
+        "login_window_seconds",
+        300,
+        int,
+        "Window in which failed logins are counted.",
+        help_zh="统计登录失败次数的时间窗口（秒）。",
+    ),
+    Setting("login_lock_seconds", 900, int, "How long a locked account stays locked.", help_zh="账号锁定时长（秒）。"),
+    Setting(
+        "session_hours",
+        12,
+        int,
+        "How long a staff session lasts without a new login.",
+        help_zh="登录会话有效时长（小时）。",
+    ),
+    Setting(
+        "hotspot_refresh_seconds",
+        30,
+        int,
+        "How often the hotspots page refreshes its figures.",
+        help_zh="热点页面自动刷新间隔（秒）。",
+    ),
+    Setting(
+        "rollups_interval_minutes",
+        5,
+        int,
+        "How often the scheduler refreshes the case rollups.",
+        help_zh="事件汇总任务的运行间隔（分钟）。",
+    ),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}

@@ -51,3 +51,19 @@ def last_runs(engine: Engine) -> list[dict]:
             }
             for r in rows
         ]
+
+
+def recent_runs(session, limit: int = 30) -> list[dict]:  # noqa: ANN001 - a Session
+    rows = session.scalars(select(JobRun).order_by(JobRun.started_at.desc(), JobRun.id.desc()).limit(limit))
+    return [
+        {
+            "id": r.id,
+            "job": r.job,
+            "status": r.status,
+            "started_at": r.started_at,
+            "finished_at": r.finished_at,
+            "rows": r.rows,
+            "error": (r.error or "").strip().splitlines()[-1] if r.error else "",
+        }
+        for r in rows
+    ]

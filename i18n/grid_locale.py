@@ -5,8 +5,8 @@ from __future__ import annotations
 AG_GRID_ZH = {
     "noRowsToShow": "暂无数据",
     "loadingOoo": "加载中…",
-    "page": "第",
-    "of": "页，共",
+    "page": "页码",
+    "of": "/",
     "to": "至",
     "more": "更多",
     "next": "下一页",

@@ -11,7 +11,7 @@ from i18n.messages import MESSAGES
 
 ROOT = Path(__file__).resolve().parent.parent
 KEY_PREFIXES = ("app", "nav", "login", "common", "role", "level", "grade", "status", "source", "action", "actor",
-                "hot", "data", "gov", "case", "time", "svc")  # fmt: skip
+                "hot", "data", "gov", "case", "time", "svc", "sys")  # fmt: skip
 LITERAL = re.compile(r"[\"']((?:" + "|".join(KEY_PREFIXES) + r")\.[a-z0-9_.]+)[\"']")
 
 

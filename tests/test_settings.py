@@ -13,7 +13,7 @@ from settings import SETTINGS, ensure_secret_key, load_config, settings_markdown
 def test_every_setting_has_help_and_a_documented_env_name():
     names = {s.env_name for s in SETTINGS}
     assert {"COCKPIT_DATABASE_URL", "COCKPIT_PORT", "COCKPIT_SECRET_KEY", "COCKPIT_DEMO_PASSWORD"} <= names
-    assert all(s.help.strip() for s in SETTINGS)
+    assert all(s.help.strip() and s.help_zh.strip() for s in SETTINGS)  # shown on the system page in both
     text = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
     assert [s.env_name for s in SETTINGS if s.env_name not in text] == []
     assert settings_markdown_table() in text  # the README's table is the generated one

@@ -233,3 +233,60 @@ def test_healthz_reports_store_and_jobs(web):
     app, _ = web
     body = app.server.test_client().get("/healthz").get_json()
     assert body["status"] == "ok" and body["database"] == "ok" and body["schema_revision"] == "0001"
+
+
+def _route(client, path: str) -> str:
+    """Ask Dash's page router for `path`, as the browser does after the first load."""
+    payload = {
+        "output": ".._pages_content.children..._pages_store.data..",
+        "outputs": [{"id": "_pages_content", "property": "children"}, {"id": "_pages_store", "property": "data"}],
+        "inputs": [
+            {"id": "_pages_location", "property": "pathname", "value": path},
+            {"id": "_pages_location", "property": "search", "value": ""},
+        ],
+        "changedPropIds": ["_pages_location.pathname"],
+        "state": [],
+    }
+    response = client.post("/_dash-update-component", json=payload, headers={"X-CSRFToken": _csrf_cookie(client)})
+    assert response.status_code == 200
+    return decoded(response)
+
+
+def _refresh_runs(client):
+    payload = {
+        "output": "sys-runs.children",
+        "outputs": {"id": "sys-runs", "property": "children"},
+        "inputs": [{"id": "sys-refresh", "property": "n_clicks", "value": 1}],
+        "changedPropIds": ["sys-refresh.n_clicks"],
+        "state": [],
+    }
+    return client.post("/_dash-update-component", json=payload, headers={"X-CSRFToken": _csrf_cookie(client)})
+
+
+def test_system_page_is_for_administrators_only(web):
+    from jobs.registry import job_specs, run_job
+
+    app, _ = web
+    engine = app.server.extensions["cockpit"]["engine"]
+    config = app.server.extensions["cockpit"]["config"]
+    run_job(engine, job_specs(config)["rollups"], None, config["timezone"])
+
+    admin = app.server.test_client()
+    login(admin, "c1_admin", "pw-admin")
+    assert "nav-system" in decoded_layout(admin)
+    page = _route(admin, "/system")
+    assert "sys-runs-table" in page and "rollups" in page and "COCKPIT_SECRET_KEY" in page
+    assert app.server.config["SECRET_KEY"] not in page  # secrets are never shown
+    assert _refresh_runs(admin).status_code == 200
+
+    worker = app.server.test_client()
+    login(worker, "c1_grid_worker", "pw-grid_worker")
+    assert "nav-system" not in decoded_layout(worker)
+    page = _route(worker, "/system")
+    assert "forbidden-note" in page and "rollups" not in page
+    refused = _refresh_runs(worker)
+    assert refused.status_code == 403 and "rollups" not in refused.get_data(as_text=True)
+
+
+def decoded_layout(client) -> str:
+    return json.dumps(client.get("/_dash-layout").get_json(), ensure_ascii=False)
