@@ -25,6 +25,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     # common
     "common.all": ("全部", "All"),
+    "common.yes": ("是", "yes"),
+    "common.no": ("否", "no"),
     "common.no_data": ("暂无数据。", "No data yet."),
     "common.not_applicable": ("暂无", "n/a"),
     "common.forbidden": ("您的角色无权查看此页面。", "Your role may not open this page."),

@@ -79,6 +79,8 @@ def layout(ctx: PageContext, **_kwargs):
 def _shown_value(name: str, value, lang: str) -> str:  # noqa: ANN001
     if name in SECRET_SETTINGS:
         return t("sys.set", lang) if value else t("sys.not_set", lang)
+    if isinstance(value, bool):
+        return t("common.yes" if value else "common.no", lang)
     return str(value)
 
 
