@@ -36,8 +36,17 @@ def page_header(title: str, subtitle: str | None = None) -> html.Div:
     )
 
 
-def kpi_tile(tile_id: str, label: str, value: str, icon: str, tone: str = "primary", note: str | None = None):
-    return dbc.Card(
+def kpi_tile(
+    tile_id: str,
+    label: str,
+    value: str,
+    icon: str,
+    tone: str = "primary",
+    note: str | None = None,
+    href: str | None = None,
+):
+    """A figure with its label; with `href` the whole tile drills down to the cases behind it."""
+    card = dbc.Card(
         dbc.CardBody(
             [
                 html.Div(
@@ -47,9 +56,10 @@ def kpi_tile(tile_id: str, label: str, value: str, icon: str, tone: str = "prima
                 html.Div(note, className="kpi-note text-body-secondary") if note else None,
             ]
         ),
-        className="kpi-tile h-100",
+        className="kpi-tile h-100" + (" kpi-link" if href else ""),
         id=tile_id,
     )
+    return html.A(card, href=href, className="text-reset text-decoration-none", id=f"{tile_id}-link") if href else card
 
 
 def grade_badge(grade: str, lang: str) -> dbc.Badge:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
@@ -12,6 +12,12 @@ from data_access.models import Building, Category, Estate, Event, EventAction, G
 from domain.catalog import GRADES, OPEN_STATUSES, SOURCES, STATUSES
 
 GRID_ROW_LIMIT = 2000
+PERIODS = ("today", "7d", "30d")
+
+
+def period_start(period: str, now: datetime) -> datetime:
+    midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    return {"today": midnight, "7d": midnight - timedelta(days=6), "30d": midnight - timedelta(days=29)}[period]
 
 
 @dataclass(frozen=True)
@@ -22,6 +28,7 @@ class CaseFilter:
     grid: str | None = None  # grid code
     source: str | None = None
     overdue_only: bool = False
+    period: str | None = None  # one of PERIODS: reported today / in the last 7 or 30 days
 
     def validated(self) -> CaseFilter:
         """Drop values that are not ours, so a crafted request cannot widen or break the query."""
@@ -32,6 +39,7 @@ class CaseFilter:
             grid=self.grid if isinstance(self.grid, str) and len(self.grid) <= 40 else None,
             source=self.source if self.source in SOURCES else None,
             overdue_only=bool(self.overdue_only),
+            period=self.period if self.period in PERIODS else None,
         )
 
 
@@ -93,6 +101,8 @@ def case_rows(session: Session, community_ids: list[int], flt: CaseFilter, now: 
         query = query.where(Grid.code == flt.grid)
     if flt.source:
         query = query.where(Event.source == flt.source)
+    if flt.period:
+        query = query.where(Event.reported_at >= period_start(flt.period, now))
     if flt.overdue_only:
         query = query.where(Event.status.in_(("reported", "in_progress")), Event.due_at < now)
     query = query.order_by(Event.reported_at.desc(), Event.id.desc()).limit(GRID_ROW_LIMIT)

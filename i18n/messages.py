@@ -115,6 +115,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "gov.subtitle": ("全部事件：筛选、查看流转记录", "Every case: filter it, open its trail"),
     "gov.overdue_only": ("超期", "Overdue"),
     "gov.overdue_only_label": ("仅看超期", "Overdue only"),
+    "gov.period": ("上报时间", "Reported"),
+    "gov.period_today": ("今天", "Today"),
+    "gov.period_7d": ("近7天", "Last 7 days"),
+    "gov.period_30d": ("近30天", "Last 30 days"),
     "gov.count": ("共 {n} 件", "{n} cases"),
     "gov.count_capped": ("显示最新 {n} 件，请缩小筛选范围", "Showing the latest {n} cases; narrow the filters"),
     # case

@@ -9,7 +9,7 @@ from auth.context import current_engine
 from auth.guard import ALL_ROLES, guarded
 from components.cases import case_grid, case_grid_rows
 from components.common import page_header
-from data_access.cases import GRID_ROW_LIMIT, CaseFilter, case_rows, filter_options
+from data_access.cases import GRID_ROW_LIMIT, PERIODS, CaseFilter, case_rows, filter_options
 from data_access.db import reading
 from domain.catalog import GRADES, SOURCES
 from i18n import pick, t
@@ -27,7 +27,9 @@ STATUS_CHOICES = ("open", "reported", "in_progress", "resolved", "closed", "reje
 
 
 def layout(ctx: PageContext, status: str | None = None, grade: str | None = None, category: str | None = None,
-           grid: str | None = None, source: str | None = None, **_kwargs):  # fmt: skip
+           grid: str | None = None, source: str | None = None, period: str | None = None, overdue: str | None = None,
+           **_kwargs):  # fmt: skip
+    """Query parameters preset the filters, so tiles and charts elsewhere drill down to this grid."""
     lang = ctx.lang
     with reading(current_engine()) as s:
         options = filter_options(s, ctx.community_ids)
@@ -44,7 +46,8 @@ def layout(ctx: PageContext, status: str | None = None, grade: str | None = None
                     clearable=True,
                 ),
             ],
-            md=2,
+            md=4,
+            xl=True,
         )
 
     filters = dbc.Row(
@@ -64,12 +67,14 @@ def layout(ctx: PageContext, status: str | None = None, grade: str | None = None
                 grid,
             ),
             dropdown("gov-source", "case.source", [(s, t(f"source.{s}", lang)) for s in SOURCES], source),
+            dropdown("gov-period", "gov.period", [(p, t(f"gov.period_{p}", lang)) for p in PERIODS], period),
             dbc.Col(
                 [
                     dbc.Label(t("gov.overdue_only", lang), html_for="gov-overdue"),
-                    dbc.Switch(id="gov-overdue", value=False, label=t("gov.overdue_only_label", lang)),
+                    dbc.Switch(id="gov-overdue", value=overdue == "1", label=t("gov.overdue_only_label", lang)),
                 ],
-                md=2,
+                md=4,
+                xl=True,
             ),
         ],
         className="g-2 mb-3",
@@ -93,12 +98,15 @@ def register_callbacks(app) -> None:  # noqa: ANN001
         Input("gov-category", "value"),
         Input("gov-grid", "value"),
         Input("gov-source", "value"),
+        Input("gov-period", "value"),
         Input("gov-overdue", "value"),
     )
     @guarded(ALL_ROLES)
-    def filter_cases(status, grade, category, grid, source, overdue):
+    def filter_cases(status, grade, category, grid, source, period, overdue):
         ctx = page_context()
-        flt = CaseFilter(status=status, grade=grade, category=category, grid=grid, source=source, overdue_only=overdue)
+        flt = CaseFilter(
+            status=status, grade=grade, category=category, grid=grid, source=source, period=period, overdue_only=overdue
+        )
         with reading(current_engine()) as s:
             rows = case_rows(s, ctx.community_ids, flt, ctx.now)
         key = "gov.count_capped" if len(rows) >= GRID_ROW_LIMIT else "gov.count"

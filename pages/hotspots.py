@@ -40,11 +40,36 @@ def _body(ctx: PageContext):
     tiles = dbc.Row(
         [
             dbc.Col(
-                kpi_tile("kpi-new-today", t("hot.new_today", lang), str(figures["new_today"]), "bi-plus-circle"), md=3
+                kpi_tile(
+                    "kpi-new-today",
+                    t("hot.new_today", lang),
+                    str(figures["new_today"]),
+                    "bi-plus-circle",
+                    href="/governance?period=today",
+                ),
+                md=3,
             ),
-            dbc.Col(kpi_tile("kpi-open", t("hot.open", lang), str(figures["open"]), "bi-folder2-open", "info"), md=3),
             dbc.Col(
-                kpi_tile("kpi-overdue", t("hot.overdue", lang), str(figures["overdue"]), "bi-alarm", "danger"), md=3
+                kpi_tile(
+                    "kpi-open",
+                    t("hot.open", lang),
+                    str(figures["open"]),
+                    "bi-folder2-open",
+                    "info",
+                    href="/governance?status=open",
+                ),
+                md=3,
+            ),
+            dbc.Col(
+                kpi_tile(
+                    "kpi-overdue",
+                    t("hot.overdue", lang),
+                    str(figures["overdue"]),
+                    "bi-alarm",
+                    "danger",
+                    href="/governance?overdue=1",
+                ),
+                md=3,
             ),
             dbc.Col(
                 kpi_tile(

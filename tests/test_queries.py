@@ -46,7 +46,9 @@ def test_case_grid_filters_narrow_and_agree_with_the_kpis(demo_engine):
         overdue = case_rows(s, ids, CaseFilter(overdue_only=True), DEMO_AS_OF)
         urgent = case_rows(s, ids, CaseFilter(grade="urgent"), DEMO_AS_OF)
         parking = case_rows(s, ids, CaseFilter(category="illegal_parking", source="camera_car"), DEMO_AS_OF)
-        crafted = case_rows(s, ids, CaseFilter(status="'; DROP TABLE event; --", grade="x"), DEMO_AS_OF)
+        today = case_rows(s, ids, CaseFilter(period="today"), DEMO_AS_OF)
+        week = case_rows(s, ids, CaseFilter(period="7d"), DEMO_AS_OF)
+        crafted = case_rows(s, ids, CaseFilter(status="'; DROP TABLE event; --", grade="x", period="forever"), DEMO_AS_OF)
         options = filter_options(s, ids)
         total = s.scalar(select(func.count(Event.id)))
     assert len(everything) == min(total, GRID_ROW_LIMIT)
@@ -54,6 +56,8 @@ def test_case_grid_filters_narrow_and_agree_with_the_kpis(demo_engine):
     assert all(r["overdue"] for r in overdue)
     assert urgent and all(r["grade"] == "urgent" for r in urgent)
     assert parking and all(r["category"] == "illegal_parking" and r["source"] == "camera_car" for r in parking)
+    assert len(today) == figures["new_today"] > 0 and len(week) > len(today)
+    assert all(r["reported_at"].date() == DEMO_AS_OF.date() for r in today)
     assert len(crafted) == len(everything)  # unknown values are ignored, never run as SQL
     assert len(options["categories"]) == 15 and len(options["grids"]) == 6
     assert everything[0]["reported_at"] >= everything[-1]["reported_at"]
