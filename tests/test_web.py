@@ -42,15 +42,22 @@ def _csrf_cookie(client) -> str:
     return client.get_cookie("_csrf_token").value
 
 
-def hotspot_refresh(client, headers: dict | None = None):
+def fire(client, output: str, trigger: str, value, headers: dict | None = None):
+    """Call a one-output, one-input callback through Dash's endpoint, as the browser does."""
+    out_id, out_prop = output.split(".")
+    in_id, in_prop = trigger.split(".")
     payload = {
-        "output": "hot-body.children",
-        "outputs": {"id": "hot-body", "property": "children"},
-        "inputs": [{"id": "hot-refresh", "property": "n_intervals", "value": 1}],
-        "changedPropIds": ["hot-refresh.n_intervals"],
+        "output": output,
+        "outputs": {"id": out_id, "property": out_prop},
+        "inputs": [{"id": in_id, "property": in_prop, "value": value}],
+        "changedPropIds": [trigger],
         "state": [],
     }
     return client.post("/_dash-update-component", json=payload, headers=headers or {})
+
+
+def hotspot_refresh(client, headers: dict | None = None):
+    return fire(client, "hot-body.children", "hot-refresh.n_intervals", 1, headers)
 
 
 def test_anonymous_is_sent_to_login_from_every_page(web):
@@ -253,14 +260,7 @@ def _route(client, path: str) -> str:
 
 
 def _refresh_runs(client):
-    payload = {
-        "output": "sys-runs.children",
-        "outputs": {"id": "sys-runs", "property": "children"},
-        "inputs": [{"id": "sys-refresh", "property": "n_clicks", "value": 1}],
-        "changedPropIds": ["sys-refresh.n_clicks"],
-        "state": [],
-    }
-    return client.post("/_dash-update-component", json=payload, headers={"X-CSRFToken": _csrf_cookie(client)})
+    return fire(client, "sys-runs.children", "sys-refresh.n_clicks", 1, {"X-CSRFToken": _csrf_cookie(client)})
 
 
 def test_system_page_is_for_administrators_only(web):
