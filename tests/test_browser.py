@@ -119,7 +119,9 @@ def test_every_page_in_both_languages(live_server, browser, lang):
     overdue = int(page.inner_text("#kpi-overdue-value"))
     page.click("#kpi-overdue-link")
     page.wait_for_url(f"{base}/governance?overdue=1")
-    page.wait_for_function("n => (document.querySelector('#gov-count')?.innerText || '').includes(String(n))", arg=overdue)
+    page.wait_for_function(
+        "n => (document.querySelector('#gov-count')?.innerText || '').includes(String(n))", arg=overdue
+    )
     assert page.locator("#gov-grid-table .ag-row").count() == min(overdue, 20)
 
     # the grid drills down to a case page with its trail

@@ -48,7 +48,9 @@ def test_case_grid_filters_narrow_and_agree_with_the_kpis(demo_engine):
         parking = case_rows(s, ids, CaseFilter(category="illegal_parking", source="camera_car"), DEMO_AS_OF)
         today = case_rows(s, ids, CaseFilter(period="today"), DEMO_AS_OF)
         week = case_rows(s, ids, CaseFilter(period="7d"), DEMO_AS_OF)
-        crafted = case_rows(s, ids, CaseFilter(status="'; DROP TABLE event; --", grade="x", period="forever"), DEMO_AS_OF)
+        crafted = case_rows(
+            s, ids, CaseFilter(status="'; DROP TABLE event; --", grade="x", period="forever"), DEMO_AS_OF
+        )
         options = filter_options(s, ids)
         total = s.scalar(select(func.count(Event.id)))
     assert len(everything) == min(total, GRID_ROW_LIMIT)
