@@ -18,6 +18,7 @@ from dash import Dash, Input, Output, State, html
 from flask import jsonify, send_from_directory
 
 from api.health import bp as health_bp
+from api.v1 import bp as api_v1_bp
 from auth.context import EXTENSION, current_lang, current_user
 from auth.guard import ALL_ROLES, Forbidden, after_request, before_request, guarded
 from auth.views import bp as auth_bp
@@ -117,6 +118,7 @@ def create_app(overrides: dict[str, Any] | None = None, config: Config | None = 
     server.after_request(after_request)
     server.register_blueprint(auth_bp)
     server.register_blueprint(health_bp)
+    server.register_blueprint(api_v1_bp)
 
     @server.route("/vendor/bootstrap5/<path:filename>")
     def vendor(filename: str):

@@ -23,8 +23,10 @@ ALL_ROLES: frozenset[str] = frozenset(ROLES)
 CSRF_COOKIE = "_csrf_token"  # Dash's renderer reads this cookie name by default
 CSRF_HEADER = "X-CSRFToken"
 
-# Paths anyone may request: the login page, health, and static files that hold no data.
+# Paths that skip the staff-session check: the login page, health, static files that hold no data,
+# and the machine API, whose every route checks a bearer token itself (api/v1.py).
 PUBLIC_PREFIXES = (
+    "/api/v1/",
     "/login",
     "/healthz",
     "/lang",

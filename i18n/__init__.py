@@ -7,6 +7,9 @@ is missing, or when a language is empty for a key.
 from __future__ import annotations
 
 from i18n.messages import MESSAGES
+from i18n.messages_permits import PERMIT_MESSAGES
+
+MESSAGES = {**MESSAGES, **PERMIT_MESSAGES}
 
 LANGUAGES = ("zh", "en")
 HTML_LANG = {"zh": "zh-CN", "en": "en"}

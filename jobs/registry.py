@@ -10,7 +10,7 @@ from sqlalchemy import Engine
 
 from data_access.clock import local_now
 from data_access.jobruns import record_run
-from jobs import rollups
+from jobs import parking, rollups
 
 
 @dataclass(frozen=True)
@@ -19,10 +19,17 @@ class JobSpec:
     run: Callable[[Engine, datetime], dict]
     trigger: dict  # APScheduler add_job trigger arguments
     help: str
+    run_at_start: bool = True  # also run once when the scheduler starts
 
 
 def job_specs(config) -> dict[str, JobSpec]:  # noqa: ANN001 - settings.Config
     return {
+        "parking": JobSpec(
+            "parking",
+            parking.run,
+            {"trigger": "cron", "hour": 1, "minute": 30},
+            "Tidal shared parking: shareable spaces per lot and window from the last weeks of occupancy.",
+        ),
         "rollups": JobSpec(
             "rollups",
             rollups.run,

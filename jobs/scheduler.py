@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
@@ -15,6 +17,10 @@ log = logging.getLogger("cockpit.jobs")
 
 def _wire(scheduler, engine: Engine, config) -> None:  # noqa: ANN001
     for spec in job_specs(config).values():
+        extra = {}
+        if spec.run_at_start:
+            # First run right after start (a fresh store has nothing yet), then on the trigger.
+            extra["next_run_time"] = datetime.now(ZoneInfo(config["timezone"])) + timedelta(seconds=2)
         scheduler.add_job(
             run_job,
             args=(engine, spec, None, config["timezone"]),
@@ -22,17 +28,10 @@ def _wire(scheduler, engine: Engine, config) -> None:  # noqa: ANN001
             name=spec.name,
             max_instances=1,
             coalesce=True,
-            misfire_grace_time=60,
-            next_run_time=None if spec.trigger.get("trigger") == "cron" else _soon(config),
+            misfire_grace_time=300,
             **spec.trigger,
+            **extra,
         )
-
-
-def _soon(config):  # noqa: ANN001 - first run right after start, then on the interval
-    from datetime import datetime, timedelta
-    from zoneinfo import ZoneInfo
-
-    return datetime.now(ZoneInfo(config["timezone"])) + timedelta(seconds=2)
 
 
 def start_background(engine: Engine, config) -> BackgroundScheduler:  # noqa: ANN001

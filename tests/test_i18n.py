@@ -7,7 +7,7 @@ from pathlib import Path
 
 from domain.catalog import GRADES, LEVELS, ROLES, SOURCES, STATUSES
 from i18n import t
-from i18n.messages import MESSAGES
+from i18n import MESSAGES
 
 ROOT = Path(__file__).resolve().parent.parent
 KEY_PREFIXES = ("app", "nav", "login", "common", "role", "level", "grade", "status", "source", "action", "actor",

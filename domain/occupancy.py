@@ -1,0 +1,80 @@
+"""Checking occupancy samples from counters (API) or staff (CSV) before anything is stored.
+
+A batch is all or nothing: one bad row rejects it, and every bad row is named with its problem.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+MAX_BATCH = 5000
+
+
+@dataclass(frozen=True)
+class RowError:
+    row: int  # 1-based position in the batch (a CSV's header is row 0)
+    field: str
+    code: str  # unknown_lot / bad_time / bad_count / missing / duplicate / too_many
+
+
+def parse_time(value, tz: str) -> datetime | None:  # noqa: ANN001
+    """ISO-8601; an offset is converted to community-local time, a naive time is taken as local."""
+    if not isinstance(value, str) or not value.strip():
+        return None
+    try:
+        moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(ZoneInfo(tz)).replace(tzinfo=None)
+    return moment.replace(microsecond=0)
+
+
+def parse_count(value) -> int | None:  # noqa: ANN001
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value if value >= 0 else None
+    if isinstance(value, float) and value.is_integer():
+        return int(value) if value >= 0 else None
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value.strip())
+    return None
+
+
+def check_occupancy(
+    rows: list[dict], lot_codes: set[str], tz: str
+) -> tuple[list[tuple[str, datetime, int]], list[RowError]]:
+    """rows: {"lot", "sampled_at", "occupied"} as received. Returns the clean rows or the errors."""
+    errors: list[RowError] = []
+    if len(rows) > MAX_BATCH:
+        return [], [RowError(0, "samples", "too_many")]
+    clean: list[tuple[str, datetime, int]] = []
+    seen: set[tuple[str, datetime]] = set()
+    for number, raw in enumerate(rows, start=1):
+        if not isinstance(raw, dict):
+            errors.append(RowError(number, "row", "missing"))
+            continue
+        lot = raw.get("lot")
+        at = parse_time(raw.get("sampled_at"), tz)
+        count = parse_count(raw.get("occupied"))
+        problems = []
+        if not isinstance(lot, str) or not lot.strip():
+            problems.append(RowError(number, "lot", "missing"))
+        elif lot.strip() not in lot_codes:
+            problems.append(RowError(number, "lot", "unknown_lot"))
+        if at is None:
+            problems.append(RowError(number, "sampled_at", "bad_time"))
+        if count is None:
+            problems.append(RowError(number, "occupied", "bad_count"))
+        if not problems:
+            key = (lot.strip(), at)
+            if key in seen:
+                problems.append(RowError(number, "sampled_at", "duplicate"))
+            seen.add(key)
+        errors.extend(problems)
+        if not problems:
+            clean.append((lot.strip(), at, count))
+    return (clean, []) if not errors else ([], errors)
