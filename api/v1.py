@@ -208,3 +208,9 @@ OPENAPI = {
         },
     },
 }  # fmt: skip
+
+
+@bp.route("/<path:_rest>", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
+def unknown(_rest: str):
+    """Without this, Dash's catch-all page route would answer unknown API paths with HTML."""
+    return api_error(404, "not_found", "no such API resource")

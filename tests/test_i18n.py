@@ -6,8 +6,7 @@ import re
 from pathlib import Path
 
 from domain.catalog import GRADES, LEVELS, ROLES, SOURCES, STATUSES
-from i18n import t
-from i18n import MESSAGES
+from i18n import MESSAGES, t
 
 ROOT = Path(__file__).resolve().parent.parent
 KEY_PREFIXES = ("app", "nav", "login", "common", "role", "level", "grade", "status", "source", "action", "actor",

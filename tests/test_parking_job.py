@@ -1,0 +1,156 @@
+"""The `parking` job on the demo community publishes the community's figures: 126 by day, 182 by night,
+and the machine API serves the same; ingest is idempotent and all-or-nothing."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from app import create_app
+from data_access.db import reading, writing
+from data_access.models import ParkingLot, ParkingSample, ShareableCapacity
+from data_access.parking import current_shareable
+from data_access.tokens import issue_token
+from jobs import parking
+from tests.conftest import DEMO_AS_OF
+
+RUN_AT = DEMO_AS_OF + timedelta(hours=10)  # 01:30 the next night, when the scheduler runs it
+
+
+def test_demo_publishes_126_day_and_182_night_spaces(demo_engine):
+    summary = parking.run(demo_engine, RUN_AT)
+    assert (summary["day_shareable"], summary["night_shareable"]) == (126, 182)
+    assert summary["published"] == 5 and summary["withheld"] == ""
+    with reading(demo_engine) as s:
+        rows = current_shareable(s)
+    by_lot = {r["lot"]: r for r in rows}
+    assert {k: v["shareable"] for k, v in by_lot.items()} == {
+        "P-junjing": 42, "P-yitian": 40, "P-fengshang": 44, "P-eastcom": 102, "P-zhicheng": 80,
+    }  # fmt: skip
+    eastcom = by_lot["P-eastcom"]
+    assert eastcom["window"] == "night" and eastcom["window_start"] == "18:00"  # residents park there after 18:00
+    # each result keeps its parameters and the span of data it used
+    assert eastcom["parameters"]["quantile"] == 0.9 and eastcom["parameters"]["history_weeks"] == 8
+    assert eastcom["data_from"] >= RUN_AT - timedelta(weeks=8, days=1) and eastcom["data_to"] <= RUN_AT
+    assert eastcom["samples_used"] == 40 * 56  # 40 weekday nights x 56 quarter hours
+
+
+def test_rerun_gives_the_same_figures_and_keeps_history(demo_engine):
+    first = parking.run(demo_engine, RUN_AT)
+    second = parking.run(demo_engine, RUN_AT)
+    assert {k: first[k] for k in ("day_shareable", "night_shareable")} == {
+        k: second[k] for k in ("day_shareable", "night_shareable")
+    }
+    with reading(demo_engine) as s:
+        assert s.scalar(select(func.count(ShareableCapacity.id))) >= 10
+
+
+def test_a_lot_with_broken_history_publishes_nothing_and_says_why(demo_engine):
+    with writing(demo_engine) as s:
+        lot = s.scalar(select(ParkingLot).where(ParkingLot.code == "P-zhicheng"))
+        # the counter was installed a week ago: older samples are gone
+        s.execute(
+            ParkingSample.__table__.delete().where(
+                ParkingSample.lot_id == lot.id, ParkingSample.sampled_at < RUN_AT - timedelta(days=7)
+            )
+        )
+    summary = parking.run(demo_engine, RUN_AT)
+    assert "P-zhicheng:too_little_history" in summary["withheld"] and summary["night_shareable"] == 102
+    with reading(demo_engine) as s:
+        row = next(r for r in current_shareable(s) if r["lot"] == "P-zhicheng")
+    assert row["status"] == "withheld" and row["shareable"] is None and row["reason"] == "too_little_history"
+    assert row["parameters"]["report"]["windows_with_data"] < 10
+
+
+@pytest.fixture
+def api(sqlite_engine, tmp_path):
+    from tests.factories import tiny_community
+
+    place = tiny_community(sqlite_engine, with_users=False)
+    with writing(sqlite_engine) as s:
+        s.add(ParkingLot(estate_id=place["estate_id"], code="P-t", name_zh="测试车场", name_en="Test lot", capacity=50,
+                         share_window="day", window_start="08:00", window_end="18:00", lat=30.2, lon=120.2))  # fmt: skip
+        machine = issue_token(s, "machine", "gateway", datetime(2026, 11, 1))
+        wall = issue_token(s, "wall", "screen", datetime(2026, 11, 1))
+    app = create_app({"instance_dir": str(tmp_path / "i"), "database_url": str(sqlite_engine.url)})
+    return app.server.test_client(), {"Authorization": f"Bearer {machine}"}, {"Authorization": f"Bearer {wall}"}
+
+
+def _count(engine) -> int:
+    with reading(engine) as s:
+        return s.scalar(select(func.count(ParkingSample.id)))
+
+
+def test_occupancy_ingest_is_idempotent(api, sqlite_engine):
+    client, machine, _wall = api
+    batch = {"samples": [
+        {"lot": "P-t", "sampled_at": "2026-11-24T08:00:00+08:00", "occupied": 30},
+        {"lot": "P-t", "sampled_at": "2026-11-24T00:15:00Z", "occupied": 31},  # 08:15 in Shanghai
+        {"lot": "P-t", "sampled_at": "2026-11-24T08:30:00", "occupied": 55},  # over capacity: kept, flagged
+    ]}  # fmt: skip
+    first = client.post("/api/v1/parking/occupancy", json=batch, headers=machine)
+    assert first.status_code == 200
+    assert first.get_json() == {"received": 3, "stored": 3, "already_stored": 0, "over_capacity": 1}
+    again = client.post("/api/v1/parking/occupancy", json=batch, headers=machine)
+    assert again.get_json()["stored"] == 0 and again.get_json()["already_stored"] == 3
+    assert _count(sqlite_engine) == 3
+    with reading(sqlite_engine) as s:
+        times = sorted(s.scalars(select(ParkingSample.sampled_at)))
+    assert times == [datetime(2026, 11, 24, 8, 0), datetime(2026, 11, 24, 8, 15), datetime(2026, 11, 24, 8, 30)]
+
+
+def test_a_bad_row_rejects_the_whole_batch_with_row_errors(api, sqlite_engine):
+    client, machine, _wall = api
+    batch = {"samples": [
+        {"lot": "P-t", "sampled_at": "2026-11-24T09:00:00", "occupied": 30},
+        {"lot": "P-nope", "sampled_at": "yesterday", "occupied": -4},
+        {"lot": "P-t", "sampled_at": "2026-11-24T09:00:00", "occupied": 31},
+    ]}  # fmt: skip
+    response = client.post("/api/v1/parking/occupancy", json=batch, headers=machine)
+    assert response.status_code == 400
+    error = response.get_json()["error"]
+    assert error["code"] == "invalid_rows" and "nothing was stored" in error["message"]
+    found = {(d["row"], d["field"], d["code"]) for d in error["details"]}
+    assert found == {(2, "lot", "unknown_lot"), (2, "sampled_at", "bad_time"), (2, "occupied", "bad_count"),
+                     (3, "sampled_at", "duplicate")}  # fmt: skip
+    assert _count(sqlite_engine) == 0
+    assert client.post("/api/v1/parking/occupancy", data="not json", headers=machine).status_code == 400
+
+
+def test_tokens_are_checked_on_every_route(api):
+    client, machine, wall = api
+    batch = {"samples": [{"lot": "P-t", "sampled_at": "2026-11-24T09:00:00", "occupied": 1}]}
+    assert client.post("/api/v1/parking/occupancy", json=batch).status_code == 401
+    assert client.post("/api/v1/parking/occupancy", json=batch, headers=wall).status_code == 401  # read-only token
+    bogus = {"Authorization": "Bearer ckm_not-a-token"}
+    assert client.post("/api/v1/parking/occupancy", json=batch, headers=bogus).status_code == 401
+    assert client.get("/api/v1/parking/shareable").status_code == 401
+    assert client.get("/api/v1/parking/shareable", headers=wall).status_code == 200
+    assert client.get("/api/v1/nope", headers=machine).get_json()["error"]["code"] == "not_found"
+    spec = client.get("/api/v1/openapi.json").get_json()
+    assert {"/parking/occupancy", "/parking/shareable"} <= set(spec["paths"])
+
+
+def test_revoked_token_is_refused(api, sqlite_engine):
+    from data_access.models import ApiToken
+    from data_access.tokens import revoke_token
+
+    client, machine, _wall = api
+    with writing(sqlite_engine) as s:
+        token_id = s.scalar(select(ApiToken.id).where(ApiToken.kind == "machine"))
+        assert revoke_token(s, token_id, datetime(2026, 11, 2))
+    assert client.get("/api/v1/parking/shareable", headers=machine).status_code == 401
+
+
+def test_the_api_serves_what_the_job_published(demo_engine, tmp_path):
+    parking.run(demo_engine, RUN_AT)
+    with writing(demo_engine) as s:
+        token = issue_token(s, "machine", "signage", RUN_AT)
+    app = create_app({"instance_dir": str(tmp_path), "database_url": demo_engine.url.render_as_string(False)})
+    body = app.server.test_client().get("/api/v1/parking/shareable", headers={"Authorization": f"Bearer {token}"})
+    data = body.get_json()
+    published = {r["lot"]: r["shareable"] for r in data["lots"] if r["status"] == "published"}
+    assert sum(v for k, v in published.items() if k in ("P-junjing", "P-yitian", "P-fengshang")) == 126
+    assert data["totals"]["night"] == sum(r["shareable"] or 0 for r in data["lots"] if r["window"] == "night")
