@@ -22,6 +22,7 @@ install-test: $(VENV)/.test-installed
 
 run: install
 	$(PY) -m data_access init --demo
+	$(PY) -m jobs run parking --backfill-days 28 >/dev/null  # four weeks of published history (idempotent)
 	$(PY) app.py
 
 test:

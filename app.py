@@ -26,11 +26,11 @@ from components.common import forbidden_note, not_found_note
 from components.shell import navbar
 from data_access.db import make_engine
 from i18n import HTML_LANG, t
-from pages import case_detail, data, governance, hotspots, services, system
+from pages import case_detail, data, governance, hotspots, parking, services, system
 from pages._context import page_context
 from settings import Config, ensure_secret_key, load_config
 
-PAGE_MODULES = (hotspots, data, governance, case_detail, services, system)
+PAGE_MODULES = (hotspots, data, governance, case_detail, parking, services, system)
 VENDOR_DIR = Path(flask_bootstrap.__file__).parent / "static" / "bootstrap5"
 STYLESHEETS = ["/vendor/bootstrap5/css/bootstrap.min.css", "/vendor/bootstrap5/css/font/bootstrap-icons.min.css"]
 

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 
 import numpy as np
-from sqlalchemy import func, select
+from sqlalchemy import Integer, delete, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from data_access.db import reading, writing
 from data_access.models import Estate, ParkingLot, ParkingSample, ShareableCapacity
+from domain.occupancy import MAX_FILE_ROWS, check_occupancy, read_occupancy_csv
 from domain.parking import LotSettings
 
 
@@ -57,8 +61,16 @@ def load_samples(
     }
 
 
-def store_result(session: Session, row: dict) -> None:
-    session.add(ShareableCapacity(**row))
+def replace_results(session: Session, computed_at: datetime, rows: list[dict]) -> None:
+    """Store one run's results; results of an earlier run for the same lots and time are replaced."""
+    lot_ids = [r["lot_id"] for r in rows]
+    if lot_ids:
+        session.execute(
+            delete(ShareableCapacity).where(
+                ShareableCapacity.lot_id.in_(lot_ids), ShareableCapacity.computed_at == computed_at
+            )
+        )
+    session.add_all(ShareableCapacity(**row) for row in rows)
 
 
 @dataclass(frozen=True)
@@ -132,3 +144,100 @@ def current_shareable(session: Session, community_ids: list[int] | None = None) 
         }
         for result, lot, estate in session.execute(query)
     ]
+
+
+def _weekday_and_minute(session: Session):
+    """(weekday Monday=0, minute of the day) of a sample, in each engine's own SQL."""
+    column = ParkingSample.sampled_at
+    if session.get_bind().dialect.name == "postgresql":
+        return (
+            func.extract("isodow", column) - 1,
+            func.extract("hour", column) * 60 + func.extract("minute", column),
+        )
+    return (
+        (func.cast(func.strftime("%w", column), Integer) + 6) % 7,
+        func.cast(func.strftime("%H", column), Integer) * 60 + func.cast(func.strftime("%M", column), Integer),
+    )
+
+
+def occupancy_profile(session: Session, lot_id: int, since: datetime, until: datetime) -> list[dict]:
+    """Average occupancy per weekday and 15-minute slot, aggregated in SQL."""
+    weekday, minute = _weekday_and_minute(session)
+    slot = (minute / 15) * 15 if session.get_bind().dialect.name == "sqlite" else func.floor(minute / 15) * 15
+    rows = session.execute(
+        select(weekday.label("weekday"), slot.label("minute"), func.avg(ParkingSample.occupied))
+        .where(ParkingSample.lot_id == lot_id, ParkingSample.sampled_at >= since, ParkingSample.sampled_at < until)
+        .group_by(weekday, slot)
+    )
+    return [{"weekday": int(w), "minute": int(m), "occupied": float(avg)} for w, m, avg in rows]
+
+
+def occupancy_now(session: Session, community_ids: list[int]) -> list[dict]:
+    """The latest sample of every lot, with its capacity."""
+    latest = (
+        select(ParkingSample.lot_id, func.max(ParkingSample.sampled_at).label("at"))
+        .group_by(ParkingSample.lot_id)
+        .subquery()
+    )
+    rows = session.execute(
+        select(ParkingLot, Estate.name_zh, Estate.name_en, ParkingSample.occupied, ParkingSample.sampled_at)
+        .join(Estate, Estate.id == ParkingLot.estate_id)
+        .outerjoin(latest, latest.c.lot_id == ParkingLot.id)
+        .outerjoin(ParkingSample, (ParkingSample.lot_id == ParkingLot.id) & (ParkingSample.sampled_at == latest.c.at))
+        .where(Estate.community_id.in_(community_ids))
+        .order_by(ParkingLot.share_window, ParkingLot.code)
+    )
+    return [
+        {
+            "lot": lot.code,
+            "lot_zh": lot.name_zh,
+            "lot_en": lot.name_en,
+            "estate_zh": ezh,
+            "estate_en": een,
+            "window": lot.share_window,
+            "capacity": lot.capacity,
+            "occupied": occupied,
+            "sampled_at": at,
+        }
+        for lot, ezh, een, occupied, at in rows
+    ]
+
+
+def shareable_history(session: Session, lot_id: int, limit: int = 120) -> list[dict]:
+    rows = session.scalars(
+        select(ShareableCapacity)
+        .where(ShareableCapacity.lot_id == lot_id)
+        .order_by(ShareableCapacity.computed_at.desc(), ShareableCapacity.id.desc())
+        .limit(limit)
+    )
+    return [
+        {"computed_at": r.computed_at, "status": r.status, "shareable": r.shareable, "peak": r.peak, "reason": r.reason}
+        for r in rows
+    ][::-1]
+
+
+def ingest_occupancy_file(engine, contents: str | None, community_ids: list[int], tz: str) -> dict:  # noqa: ANN001
+    """A staff CSV upload (a dcc.Upload data URL): all rows or none, idempotent on (lot, sampled_at).
+    Only lots of the caller's communities count as known. Returns {stored, already_stored} or
+    {error} / {errors: [RowError]}."""
+    if not contents or "," not in contents:
+        return {"error": "empty"}
+    try:
+        data = base64.b64decode(contents.split(",", 1)[1], validate=True)
+    except (binascii.Error, ValueError):
+        return {"error": "not_text"}
+    rows, problem = read_occupancy_csv(data)
+    if problem:
+        return {"error": problem}
+    if not rows:
+        return {"error": "empty"}
+    with reading(engine) as s:
+        lots = {lot.code: (lot.id, lot.capacity) for lot in all_lots(s, community_ids)}
+    clean, errors = check_occupancy(rows, set(lots), tz, max_rows=MAX_FILE_ROWS)
+    if errors:
+        return {"errors": errors}
+    with writing(engine) as s:
+        stored = insert_samples(
+            s, [{"lot_id": lots[c][0], "sampled_at": at, "occupied": n} for c, at, n in clean], source="upload"
+        )
+    return {"stored": stored, "already_stored": len(clean) - stored}

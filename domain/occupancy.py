@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-MAX_BATCH = 5000
+MAX_BATCH = 5000  # an API batch
+MAX_FILE_ROWS = 50_000  # a staff CSV upload (a month of one lot is about 3,000 rows)
 
 
 @dataclass(frozen=True)
@@ -45,11 +46,11 @@ def parse_count(value) -> int | None:  # noqa: ANN001
 
 
 def check_occupancy(
-    rows: list[dict], lot_codes: set[str], tz: str
+    rows: list[dict], lot_codes: set[str], tz: str, max_rows: int = MAX_BATCH
 ) -> tuple[list[tuple[str, datetime, int]], list[RowError]]:
     """rows: {"lot", "sampled_at", "occupied"} as received. Returns the clean rows or the errors."""
     errors: list[RowError] = []
-    if len(rows) > MAX_BATCH:
+    if len(rows) > max_rows:
         return [], [RowError(0, "samples", "too_many")]
     clean: list[tuple[str, datetime, int]] = []
     seen: set[tuple[str, datetime]] = set()
@@ -78,3 +79,19 @@ def check_occupancy(
         if not problems:
             clean.append((lot.strip(), at, count))
     return (clean, []) if not errors else ([], errors)
+
+
+def read_occupancy_csv(data: bytes) -> tuple[list[dict], str | None]:
+    """CSV with the header lot,sampled_at,occupied (UTF-8, a BOM is fine) -> rows, or an error code:
+    not_text / no_header."""
+    import csv
+    import io
+
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return [], "not_text"
+    reader = csv.DictReader(io.StringIO(text))
+    if not reader.fieldnames or {"lot", "sampled_at", "occupied"} - {f.strip() for f in reader.fieldnames}:
+        return [], "no_header"
+    return [{k.strip(): v for k, v in row.items() if k} for row in reader], None

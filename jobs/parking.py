@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import Engine
 
 from data_access.db import reading, writing
-from data_access.parking import all_lots, load_samples, lot_settings, store_result
+from data_access.parking import all_lots, load_samples, lot_settings, replace_results
 from domain.parking import compute_shareable, sample_span
 
 
@@ -45,8 +45,7 @@ def run(engine: Engine, now: datetime) -> dict:
             }
         )
     with writing(engine) as session:
-        for row in results:
-            store_result(session, row)
+        replace_results(session, now, results)  # a re-run for the same time replaces, never duplicates
     return {
         "rows": len(results),
         "published": len(results) - len(withheld),

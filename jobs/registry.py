@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import Engine
 
@@ -43,3 +43,27 @@ def run_job(engine: Engine, spec: JobSpec, now: datetime | None, tz: str) -> dic
     """Run one job once, recorded in job_run. `now` is the job's notion of time (frozen in tests)."""
     effective_now = now or local_now(tz)
     return record_run(engine, spec.name, effective_now, lambda: spec.run(engine, effective_now), lambda: local_now(tz))
+
+
+def fire_times(spec: JobSpec, start: datetime, end: datetime, tz: str) -> list[datetime]:
+    """Community-local times in (start, end] at which the job's trigger fires (for backfills)."""
+    from zoneinfo import ZoneInfo
+
+    from apscheduler.triggers.cron import CronTrigger
+    from apscheduler.triggers.interval import IntervalTrigger
+
+    zone = ZoneInfo(tz)
+    args = {k: v for k, v in spec.trigger.items() if k != "trigger"}
+    if spec.trigger["trigger"] == "cron":
+        trigger = CronTrigger(timezone=zone, **args)
+    else:
+        trigger = IntervalTrigger(timezone=zone, start_date=start.replace(tzinfo=zone), **args)
+    moments, previous = [], None
+    cursor = start.replace(tzinfo=zone)
+    while True:
+        moment = trigger.get_next_fire_time(previous, cursor)
+        if moment is None or moment > end.replace(tzinfo=zone):
+            return moments
+        if moment > start.replace(tzinfo=zone):
+            moments.append(moment.replace(tzinfo=None))
+        previous, cursor = moment, moment + timedelta(seconds=1)

@@ -15,7 +15,7 @@ from app import create_app
 from data_access.clock import local_now
 from data_access.db import make_engine
 from data_access.demo import build_demo
-from jobs import rollups
+from jobs import parking, rollups
 
 pytestmark = pytest.mark.browser
 CHROMIUM = "/usr/bin/chromium"
@@ -35,6 +35,7 @@ def live_server(tmp_path_factory, sqlite_template):
     engine = make_engine(f"sqlite:///{db}")
     demo = build_demo(engine, password=PASSWORD)
     rollups.run(engine, local_now())  # what the scheduler does right after start
+    parking.run(engine, local_now())
     engine.dispose()
     app = create_app({"instance_dir": str(folder), "database_url": f"sqlite:///{db}", "run_scheduler": False})
     server = make_server("127.0.0.1", 0, app.server, threaded=True)
@@ -85,6 +86,7 @@ EXPECT = {
     "/": ("#kpi-open-value", "最新事件", "Latest cases"),
     "/data": ("#data-pyramid .main-svg", "各小区住户数", "Households per estate"),
     "/governance": ("#gov-grid-table .ag-row", "综合治理", "Governance"),
+    "/parking": ("#park-heatmap .main-svg", "潮汐停车", "Tidal shared parking"),
     "/services": ("#svc-specialty-chart .main-svg", "人才库", "Talent library"),
 }
 
@@ -104,7 +106,9 @@ def test_every_page_in_both_languages(live_server, browser, lang):
         page.wait_for_load_state("networkidle")
         body = page.inner_text("body")
         assert (zh if lang == "zh" else en) in body, path
-        nav = ("热点", "数据", "综合治理", "服务") if lang == "zh" else ("Hotspots", "Data", "Governance", "Services")
+        nav = ("热点", "数据", "综合治理", "停车", "服务")
+        if lang == "en":
+            nav = ("Hotspots", "Data", "Governance", "Parking", "Services")
         assert all(word in page.inner_text("nav") for word in nav)
         page.screenshot(path=str(ARTIFACTS / f"{path.strip('/') or 'hotspots'}_{lang}.png"), full_page=True)
 
@@ -115,6 +119,16 @@ def test_every_page_in_both_languages(live_server, browser, lang):
     assert page.locator("#hot-latest-list .latest-case").count() >= 5
     assert page.locator("#hot-trend .main-svg").count() >= 1  # the trend drawn from the rollups
 
+    # the published tidal-parking figures, computed by the job from the stored occupancy
+    page.goto(base + "/parking")
+    page.wait_for_selector("#kpi-park-day-value")
+    assert (page.inner_text("#kpi-park-day-value"), page.inner_text("#kpi-park-night-value")) == ("126", "182")
+    page.click("#park-shareable-table a >> nth=3")
+    page.wait_for_url(f"{base}/parking?lot=*")
+    page.wait_for_selector("#park-history .main-svg")
+
+    page.goto(base + "/")
+    page.wait_for_selector("#kpi-overdue-value")
     # a tile drills down to the cases behind it
     overdue = int(page.inner_text("#kpi-overdue-value"))
     page.click("#kpi-overdue-link")

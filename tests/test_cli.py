@@ -37,6 +37,18 @@ def test_init_demo_prints_logins_and_tokens_once_then_leaves_the_store_alone(tmp
     assert summary["job"] == "rollups" and summary["status"] == "ok" and summary["rows"] > 0
     assert summary["now"] == "2026-11-25T10:00:00"
 
+    # four nights of parking history, twice: the same rows (a re-run for the same time replaces)
+    import sqlite3
+
+    for _ in range(2):
+        backfill = run(["-m", "jobs", "run", "parking", "--backfill-days", "4"], tmp_path)
+        assert backfill.returncode == 0, backfill.stderr
+        result = json.loads(backfill.stdout)
+        assert result["backfilled_runs"] == 4 and result["failed_runs"] == 0
+        assert (result["last"]["day_shareable"], result["last"]["night_shareable"]) == (126, 182)
+    with sqlite3.connect(tmp_path / "cockpit.db") as db:
+        assert db.execute("SELECT count(*), count(DISTINCT computed_at) FROM shareable_capacity").fetchone() == (20, 4)
+
 
 def test_unknown_job_and_bad_time_are_clear_errors(tmp_path):
     assert run(["-m", "data_access", "init"], tmp_path).returncode == 0
@@ -48,7 +60,8 @@ def test_unknown_job_and_bad_time_are_clear_errors(tmp_path):
 
 def test_jobs_list_names_every_job(tmp_path):
     listed = run(["-m", "jobs", "list"], tmp_path)
-    assert listed.returncode == 0 and listed.stdout.startswith("rollups\t")
+    assert listed.returncode == 0
+    assert {line.split("\t")[0] for line in listed.stdout.splitlines()} == {"parking", "rollups"}
 
 
 def test_the_scheduler_process_runs_its_jobs_and_records_them(tmp_path):
@@ -64,11 +77,11 @@ def test_the_scheduler_process_runs_its_jobs_and_records_them(tmp_path):
     try:
         deadline = time.monotonic() + 30
         rows = []
-        while time.monotonic() < deadline and not rows:
+        while time.monotonic() < deadline and len(rows) < 2:
             time.sleep(0.5)
             with sqlite3.connect(tmp_path / "cockpit.db") as db:
                 rows = db.execute("SELECT job, status FROM job_run WHERE finished_at IS NOT NULL").fetchall()
-        assert rows == [("rollups", "ok")]
+        assert sorted(rows) == [("parking", "ok"), ("rollups", "ok")]  # every job runs once at start
         assert proc.poll() is None  # still running, waiting for the next trigger
     finally:
         proc.terminate()

@@ -10,7 +10,7 @@ from i18n import MESSAGES, t
 
 ROOT = Path(__file__).resolve().parent.parent
 KEY_PREFIXES = ("app", "nav", "login", "common", "role", "level", "grade", "status", "source", "action", "actor",
-                "hot", "data", "gov", "case", "time", "svc", "sys")  # fmt: skip
+                "hot", "data", "gov", "case", "time", "svc", "sys", "park")  # fmt: skip
 LITERAL = re.compile(r"[\"']((?:" + "|".join(KEY_PREFIXES) + r")\.[a-z0-9_.]+)[\"']")
 
 
@@ -60,8 +60,16 @@ def test_key_families_built_at_run_time_are_complete():
             "link_duplicate",
         ),  # fmt: skip
         "actor": ("system", "resident", "camera_car", "iot", "open311"),
+        "park.window": ("day", "night"),
+        "park.reason": ("no_data", "too_little_history", "gaps", "counter_stuck"),
+        "park.upload_error": ("empty", "not_text", "no_header"),
+        "park.problem": ("missing", "unknown_lot", "bad_time", "bad_count", "duplicate", "too_many"),
     }
-    missing = [f"{fam}.{v}" for fam, values in families.items() for v in values if f"{fam}.{v}" not in MESSAGES]
+
+    def key(family: str, value: str) -> str:
+        return f"{family}_{value}" if family.startswith("park.") else f"{family}.{value}"
+
+    missing = [key(fam, v) for fam, values in families.items() for v in values if key(fam, v) not in MESSAGES]
     assert missing == []
 
 

@@ -37,14 +37,20 @@ def test_demo_publishes_126_day_and_182_night_spaces(demo_engine):
     assert eastcom["samples_used"] == 40 * 56  # 40 weekday nights x 56 quarter hours
 
 
-def test_rerun_gives_the_same_figures_and_keeps_history(demo_engine):
+def test_rerun_replaces_and_a_later_run_adds_history(demo_engine):
+    def results() -> int:
+        with reading(demo_engine) as s:
+            return s.scalar(select(func.count(ShareableCapacity.id)))
+
     first = parking.run(demo_engine, RUN_AT)
+    count = results()
     second = parking.run(demo_engine, RUN_AT)
     assert {k: first[k] for k in ("day_shareable", "night_shareable")} == {
         k: second[k] for k in ("day_shareable", "night_shareable")
     }
-    with reading(demo_engine) as s:
-        assert s.scalar(select(func.count(ShareableCapacity.id))) >= 10
+    assert results() == count  # the same run again replaces its results
+    parking.run(demo_engine, RUN_AT + timedelta(days=1))
+    assert results() == count + 5  # the next night adds one result per lot
 
 
 def test_a_lot_with_broken_history_publishes_nothing_and_says_why(demo_engine):
@@ -154,3 +160,62 @@ def test_the_api_serves_what_the_job_published(demo_engine, tmp_path):
     published = {r["lot"]: r["shareable"] for r in data["lots"] if r["status"] == "published"}
     assert sum(v for k, v in published.items() if k in ("P-junjing", "P-yitian", "P-fengshang")) == 126
     assert data["totals"]["night"] == sum(r["shareable"] or 0 for r in data["lots"] if r["window"] == "night")
+
+
+@pytest.fixture
+def staff_app(sqlite_engine, tmp_path):
+    from tests.factories import tiny_community
+
+    place = tiny_community(sqlite_engine)
+    with writing(sqlite_engine) as s:
+        s.add(ParkingLot(estate_id=place["estate_id"], code="P-u", name_zh="上传车场", name_en="Upload lot", capacity=80,
+                         share_window="day", window_start="08:00", window_end="18:00", lat=30.2, lon=120.2))  # fmt: skip
+    return create_app({"instance_dir": str(tmp_path / "i"), "database_url": str(sqlite_engine.url)})
+
+
+def _upload(client, text: str, name: str = "counts.csv"):
+    import base64
+
+    from tests.test_web import decoded
+
+    contents = "data:text/csv;base64," + base64.b64encode(text.encode("utf-8")).decode()
+    payload = {
+        "output": "park-upload-result.children",
+        "outputs": {"id": "park-upload-result", "property": "children"},
+        "inputs": [{"id": "park-upload", "property": "contents", "value": contents}],
+        "changedPropIds": ["park-upload.contents"],
+        "state": [{"id": "park-upload", "property": "filename", "value": name}],
+    }
+    token = client.get_cookie("_csrf_token").value
+    response = client.post("/_dash-update-component", json=payload, headers={"X-CSRFToken": token})
+    return response.status_code, (decoded(response) if response.status_code == 200 else response.get_data(as_text=True))
+
+
+def test_staff_csv_upload_is_all_or_nothing_and_idempotent(staff_app, sqlite_engine):
+    from tests.test_web import login
+
+    client = staff_app.server.test_client()
+    login(client, "c1_grid_worker", "pw-grid_worker")
+    client.get("/parking")
+    good = "lot,sampled_at,occupied\nP-u,2026-11-24 08:00,40\nP-u,2026-11-24T08:15:00+08:00,41\n"
+    status, body = _upload(client, "\ufeff" + good)
+    assert status == 200 and "新增 2 条，已存在 0 条" in body
+    status, body = _upload(client, good)
+    assert "新增 0 条，已存在 2 条" in body
+    bad = "lot,sampled_at,occupied\nP-u,2026-11-24 09:00,40\nP-x,2026-11-24 09:15,-1\nP-u,not a time,3\n"
+    status, body = _upload(client, bad, "bad.csv")
+    assert "bad.csv 未导入" in body and "第 2 行 lot：车场编号不存在" in body and "第 3 行 sampled_at" in body
+    assert _count(sqlite_engine) == 2  # the good first row of the bad file was not stored either
+    client.get("/lang/en")
+    status, body = _upload(client, "when,how many\n1,2\n", "odd.csv")
+    assert "odd.csv lacks the header lot,sampled_at,occupied." in body
+
+
+def test_viewers_may_not_upload(staff_app, sqlite_engine):
+    from tests.test_web import login
+
+    client = staff_app.server.test_client()
+    login(client, "c1_viewer", "pw-viewer")
+    client.get("/parking")
+    status, _body = _upload(client, "lot,sampled_at,occupied\nP-u,2026-11-24 08:00,40\n")
+    assert status == 403 and _count(sqlite_engine) == 0
