@@ -117,7 +117,7 @@ def test_every_page_in_both_languages(live_server, browser, lang):
     page.wait_for_selector("#kpi-open-value")
     assert int(page.inner_text("#kpi-open-value")) > 0
     assert page.locator("#hot-latest-list .latest-case").count() >= 5
-    assert page.locator("#hot-trend .main-svg").count() >= 1  # the trend drawn from the rollups
+    page.wait_for_selector("#hot-trend .main-svg")  # the trend drawn from the rollups
 
     # the published tidal-parking figures, computed by the job from the stored occupancy
     page.goto(base + "/parking")

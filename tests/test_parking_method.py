@@ -38,7 +38,7 @@ def test_windows_and_history_days():
 
 
 def test_flat_occupancy_gives_capacity_minus_level_minus_buffer():
-    times, counts = series(DAY, lambda m: 60 if 8 <= m.hour < 18 else 10)
+    times, counts = series(DAY, lambda m: (60 if m.minute == 0 else 58) if 8 <= m.hour < 18 else 10)
     result = compute_shareable(times, counts, DAY, NOW)
     assert result.status == "published" and result.peak == 60 and result.shareable == 35
 
