@@ -123,6 +123,13 @@ SETTINGS: tuple[Setting, ...] = (
         help_zh="热点页面自动刷新间隔（秒）。",
     ),
     Setting(
+        "parking_overstay_margin",
+        15,
+        int,
+        "Cars above a lot's usual count, half an hour after its sharing window closes, that raise a hotspot.",
+        help_zh="共享时段结束半小时后，车场车辆比平时多出该数量即生成热点事件。",
+    ),
+    Setting(
         "rollups_interval_minutes",
         5,
         int,

@@ -241,3 +241,24 @@ def ingest_occupancy_file(engine, contents: str | None, community_ids: list[int]
             s, [{"lot_id": lots[c][0], "sampled_at": at, "occupied": n} for c, at, n in clean], source="upload"
         )
     return {"stored": stored, "already_stored": len(clean) - stored}
+
+
+def counts_at(session: Session, lot_id: int, moments: list[datetime]) -> dict[datetime, int]:
+    """The stored count at each of these exact sample times (missing times are left out)."""
+    if not moments:
+        return {}
+    rows = session.execute(
+        select(ParkingSample.sampled_at, ParkingSample.occupied).where(
+            ParkingSample.lot_id == lot_id, ParkingSample.sampled_at.in_(moments)
+        )
+    )
+    return {at: occupied for at, occupied in rows}
+
+
+def lot_place(session: Session, lot_id: int) -> dict:
+    """Where a lot is, for opening a case about it."""
+    lot, estate = session.execute(
+        select(ParkingLot, Estate).join(Estate, Estate.id == ParkingLot.estate_id).where(ParkingLot.id == lot_id)
+    ).one()
+    return {"community_id": estate.community_id, "estate_id": estate.id, "grid_id": estate.grid_id,
+            "lat": lot.lat, "lon": lot.lon, "lot_zh": lot.name_zh, "lot_en": lot.name_en}  # fmt: skip

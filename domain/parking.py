@@ -158,3 +158,28 @@ def compute_shareable(times: np.ndarray, counts: np.ndarray, settings: LotSettin
     report["peak_slot"] = int(per_slot.argmax())
     shareable = max(0, math.floor(settings.capacity - peak - settings.safety_buffer + 1e-9))
     return ShareableResult("published", shareable, round(peak, 3), None, data_from, data_to, used, report)
+
+
+OVERSTAY_CHECK_AFTER = timedelta(minutes=30)  # shared cars have had half an hour to leave
+
+
+def overstay_due(now: datetime, settings: LotSettings, every: timedelta = timedelta(minutes=15)) -> datetime | None:
+    """If a window of this lot closed so that its overstay check falls in (now - every, now], the time
+    of that check (window end + 30 min); else None. Weekday-only lots are checked on weekdays only."""
+    for day in (now.date() - timedelta(days=1), now.date()):
+        if settings.weekdays_only and day.weekday() >= 5:
+            continue
+        check = window_bounds(day, settings)[1] + OVERSTAY_CHECK_AFTER
+        if now - every < check <= now:
+            return check
+    return None
+
+
+def overstay(latest: float | None, baseline_values: np.ndarray, margin: int) -> tuple[bool, float | None]:
+    """Is the lot still fuller than usual after its window closed? The baseline is the median count at
+    the same time on the same day type over the history; `latest` must exceed it by more than `margin`."""
+    values = np.asarray(baseline_values, dtype=float)
+    if latest is None or len(values) < MIN_PER_SLOT:
+        return False, None
+    baseline = float(np.median(values))
+    return latest > baseline + margin, baseline

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -10,7 +11,7 @@ from sqlalchemy import Engine
 
 from data_access.clock import local_now
 from data_access.jobruns import record_run
-from jobs import parking, rollups
+from jobs import parking, parking_overstay, rollups
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,12 @@ def job_specs(config) -> dict[str, JobSpec]:  # noqa: ANN001 - settings.Config
             parking.run,
             {"trigger": "cron", "hour": 1, "minute": 30},
             "Tidal shared parking: shareable spaces per lot and window from the last weeks of occupancy.",
+        ),
+        "parking_overstay": JobSpec(
+            "parking_overstay",
+            functools.partial(parking_overstay.run, margin=config["parking_overstay_margin"]),
+            {"trigger": "cron", "minute": "*/15"},
+            "Half an hour after a sharing window closes, a lot still fuller than usual raises a hotspot case.",
         ),
         "rollups": JobSpec(
             "rollups",

@@ -219,3 +219,29 @@ def test_viewers_may_not_upload(staff_app, sqlite_engine):
     client.get("/parking")
     status, _body = _upload(client, "lot,sampled_at,occupied\nP-u,2026-11-24 08:00,40\n")
     assert status == 403 and _count(sqlite_engine) == 0
+
+
+def test_overstay_after_the_window_opens_one_hotspot_case(demo_engine):
+    from data_access.models import Event, EventAction
+    from jobs import parking_overstay
+
+    check = datetime(2026, 11, 19, 18, 30)  # Thursday: half an hour after the day window closed
+    with writing(demo_engine) as s:
+        lot_id = s.scalar(select(ParkingLot.id).where(ParkingLot.code == "P-junjing"))
+        sample = s.scalar(
+            select(ParkingSample).where(ParkingSample.lot_id == lot_id, ParkingSample.sampled_at == check)
+        )
+        usual = sample.occupied
+        sample.occupied = 419  # shared cars did not leave
+    quiet = parking_overstay.run(demo_engine, datetime(2026, 11, 18, 18, 30), margin=15)
+    assert quiet["checked"] == 3 and quiet["rows"] == 0  # three day-window lots checked, all as usual
+    first = parking_overstay.run(demo_engine, check, margin=15)
+    again = parking_overstay.run(demo_engine, check + timedelta(minutes=5), margin=15)
+    assert first["raised"] == "P-junjing" and again["rows"] == 0
+    with reading(demo_engine) as s:
+        case = s.scalar(select(Event).where(Event.source_ref == "overstay:P-junjing:2026-11-19T18:30"))
+        trail = s.scalars(select(EventAction).where(EventAction.event_id == case.id)).all()
+        assert case.source == "iot" and case.status == "reported" and case.level == 1 and case.holder_id is not None
+        assert "419" in case.description and case.due_at > check
+        assert [a.action for a in trail] == ["report"] and trail[0].actor_label == "system"
+    assert usual < 419 - 15

@@ -130,3 +130,23 @@ def test_off_grid_samples_in_one_slot_take_the_larger():
     result = compute_shareable(np.concatenate([times, extra_t]), np.concatenate([counts, [90]]), DAY, NOW)
     assert result.report["duplicates_in_slot"] == 1
     assert result.status == "published"
+
+
+def test_overstay_check_falls_half_an_hour_after_the_window_closes():
+    from domain.parking import overstay_due
+
+    assert overstay_due(datetime(2026, 11, 24, 18, 30), DAY) == datetime(2026, 11, 24, 18, 30)
+    assert overstay_due(datetime(2026, 11, 24, 18, 40), DAY) == datetime(2026, 11, 24, 18, 30)
+    assert overstay_due(datetime(2026, 11, 24, 18, 45), DAY) is None  # the next run: already checked
+    assert overstay_due(datetime(2026, 11, 28, 18, 30), DAY) is None  # Saturday: no weekday window
+    assert overstay_due(datetime(2026, 11, 25, 8, 30), NIGHT) == datetime(2026, 11, 25, 8, 30)  # night of the 24th
+
+
+def test_overstay_compares_with_the_lots_own_usual_level():
+    from domain.parking import overstay
+
+    usual = np.array([300, 310, 305, 298, 302, 307])
+    assert overstay(330, usual, margin=15) == (True, 303.5)
+    assert overstay(315, usual, margin=15)[0] is False
+    assert overstay(None, usual, margin=15) == (False, None)
+    assert overstay(500, usual[:3], margin=15) == (False, None)  # too little history to judge
