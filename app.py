@@ -28,6 +28,7 @@ from data_access.db import make_engine
 from i18n import HTML_LANG, t
 from pages import case_detail, data, governance, hotspots, parking, services, system
 from pages._context import page_context
+from public.parking_permits import bp as parking_permits_bp
 from settings import Config, ensure_secret_key, load_config
 
 PAGE_MODULES = (hotspots, data, governance, case_detail, parking, services, system)
@@ -119,6 +120,7 @@ def create_app(overrides: dict[str, Any] | None = None, config: Config | None = 
     server.register_blueprint(auth_bp)
     server.register_blueprint(health_bp)
     server.register_blueprint(api_v1_bp)
+    server.register_blueprint(parking_permits_bp)
 
     @server.route("/vendor/bootstrap5/<path:filename>")
     def vendor(filename: str):

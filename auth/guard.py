@@ -24,9 +24,12 @@ CSRF_COOKIE = "_csrf_token"  # Dash's renderer reads this cookie name by default
 CSRF_HEADER = "X-CSRFToken"
 
 # Paths that skip the staff-session check: the login page, health, static files that hold no data,
-# and the machine API, whose every route checks a bearer token itself (api/v1.py).
+# the machine API, whose every route checks a bearer token itself (api/v1.py), and the residents'
+# public pages (public/), which hold no staff data and check their own CSRF token on POST.
 PUBLIC_PREFIXES = (
     "/api/v1/",
+    "/parking/apply",
+    "/parking/permit/",
     "/login",
     "/healthz",
     "/lang",

@@ -761,3 +761,26 @@ class ServiceRequest(Base):
     rating_comment: Mapped[str | None] = mapped_column(Text)
     rated_at: Mapped[datetime | None] = mapped_column(DateTime)
     language_gap: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+# --- notices --------------------------------------------------------------------------------------
+
+
+class OutboxMessage(Base):
+    """A notice waiting for a gateway (SMS now, WeChat later), in both languages; the recipient is
+    personal data. A gateway sends the rows whose sent_at is empty and stamps them."""
+
+    __tablename__ = "outbox_message"
+    __table_args__ = (
+        Index("ix_outbox_message_created_at", "created_at"),
+        Index("ix_outbox_message_ref", "ref"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16))  # sms / wechat
+    recipient: Mapped[str] = mapped_column(String(120))
+    subject_key: Mapped[str] = mapped_column(String(80))
+    body_zh: Mapped[str] = mapped_column(Text)
+    body_en: Mapped[str] = mapped_column(Text)
+    ref: Mapped[str] = mapped_column(String(80))  # what it is about, e.g. "permit:PK7G2M9QXA"
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime)

@@ -7,7 +7,9 @@ from datetime import datetime
 from sqlalchemy import Engine
 
 from data_access.db import reading, writing
+from data_access.notify import OutboxNotifier
 from data_access.parking import all_lots, load_samples, lot_settings, replace_results
+from data_access.permits import run_allocation
 from domain.parking import compute_shareable, sample_span
 
 
@@ -46,10 +48,13 @@ def run(engine: Engine, now: datetime) -> dict:
         )
     with writing(engine) as session:
         replace_results(session, now, results)  # a re-run for the same time replaces, never duplicates
+    with writing(engine) as session:  # permits follow the new capacity (DESIGN.md 5.4)
+        permits = run_allocation(session, now, OutboxNotifier(session, now))
     return {
         "rows": len(results),
         "published": len(results) - len(withheld),
         "withheld": ", ".join(withheld),
         "day_shareable": totals["day"],
         "night_shareable": totals["night"],
+        **{f"permits_{k}": v for k, v in permits.items() if isinstance(v, int)},
     }

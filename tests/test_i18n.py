@@ -10,7 +10,7 @@ from i18n import MESSAGES, t
 
 ROOT = Path(__file__).resolve().parent.parent
 KEY_PREFIXES = ("app", "nav", "login", "common", "role", "level", "grade", "status", "source", "action", "actor",
-                "hot", "data", "gov", "case", "time", "svc", "sys", "park")  # fmt: skip
+                "hot", "data", "gov", "case", "time", "svc", "sys", "park", "permit")  # fmt: skip
 LITERAL = re.compile(r"[\"']((?:" + "|".join(KEY_PREFIXES) + r")\.[a-z0-9_.]+)[\"']")
 
 
@@ -27,7 +27,7 @@ def test_every_key_has_both_languages_and_they_differ_where_expected():
 
 def test_every_key_used_in_the_code_exists():
     used = set()
-    for folder in ("app.py", "pages", "components", "auth", "api", "data_access"):
+    for folder in ("app.py", "pages", "components", "auth", "api", "data_access", "public"):
         base = ROOT / folder
         files = [base] if base.is_file() else list(base.rglob("*.py")) + list(base.rglob("*.html"))
         for path in files:

@@ -6,7 +6,19 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-FIRST_PARTY = {"app", "pages", "components", "data_access", "jobs", "domain", "api", "auth", "i18n", "settings"}
+FIRST_PARTY = {
+    "app",
+    "pages",
+    "components",
+    "data_access",
+    "jobs",
+    "domain",
+    "api",
+    "auth",
+    "i18n",
+    "settings",
+    "public",
+}
 
 # package -> first-party packages it may import (itself always allowed)
 ALLOWED = {
@@ -19,6 +31,7 @@ ALLOWED = {
     "api": {"data_access", "domain", "settings", "i18n", "auth"},
     "auth": {"data_access", "domain", "settings", "i18n"},
     "pages": {"components", "data_access", "domain", "settings", "i18n", "auth"},
+    "public": {"data_access", "domain", "i18n", "auth", "settings"},
     "app": FIRST_PARTY - {"app"},
 }
 # third-party packages a layer must not reach for
@@ -27,6 +40,7 @@ FORBIDDEN_THIRD_PARTY = {
     "data_access": {"dash", "dash_bootstrap_components", "dash_ag_grid", "plotly", "flask"},
     "domain": {"dash", "sqlalchemy", "flask", "plotly"},
     "jobs": {"dash", "flask"},
+    "public": {"dash", "sqlalchemy"},
 }
 
 

@@ -35,7 +35,7 @@ from tests.factories import NOW, add_case, tiny_community
 
 
 def test_migration_head_matches_the_models(engine):
-    assert current_revision(engine) == "0001"
+    assert current_revision(engine) == "0002"
     with engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": False}), Base.metadata)
     assert diff == []

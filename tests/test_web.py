@@ -239,7 +239,7 @@ def test_vendor_assets_are_served_locally(web):
 def test_healthz_reports_store_and_jobs(web):
     app, _ = web
     body = app.server.test_client().get("/healthz").get_json()
-    assert body["status"] == "ok" and body["database"] == "ok" and body["schema_revision"] == "0001"
+    assert body["status"] == "ok" and body["database"] == "ok" and body["schema_revision"] == "0002"
 
 
 def _route(client, path: str) -> str:
