@@ -96,6 +96,7 @@ def main() -> int:
     parser.add_argument("--lots", type=int, default=300)
     parser.add_argument("--days", type=int, default=365)
     parser.add_argument("--pg", help="an empty PostgreSQL database URL for the district run as well")
+    parser.add_argument("--keep", help="keep the district SQLite store at this path (and reuse it if it exists)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         demo_url = f"sqlite:///{folder}/demo.db"
@@ -105,11 +106,13 @@ def main() -> int:
         engine.dispose()
         measure(demo_url, "demo community (SQLite)")
 
-        district_url = f"sqlite:///{folder}/district.db"
-        upgrade_to_head(make_engine(district_url))
-        built = district_store(district_url, args.lots, args.days)
-        print(f"district store: {args.lots} lots x {args.days} days of 15-minute samples "
-              f"({args.lots * args.days * 96:,} rows) built in {built:.0f} s")  # fmt: skip
+        path = Path(args.keep) if args.keep else Path(folder) / "district.db"
+        district_url = f"sqlite:///{path}"
+        if not path.exists():
+            upgrade_to_head(make_engine(district_url))
+            built = district_store(district_url, args.lots, args.days)
+            print(f"district store: {args.lots} lots x {args.days} days of 15-minute samples "
+                  f"({args.lots * args.days * 96:,} rows) built in {built:.0f} s")  # fmt: skip
         measure(district_url, "district (SQLite)")
     if args.pg:
         upgrade_to_head(make_engine(args.pg))

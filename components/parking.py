@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
 import plotly.graph_objects as go
 from dash import html
@@ -9,6 +10,7 @@ from dash import html
 from components.charts import _base
 from components.common import fmt_time
 from i18n import pick, t
+from i18n.grid_locale import grid_locale
 
 WEEKDAY_KEYS = ("park.mon", "park.tue", "park.wed", "park.thu", "park.fri", "park.sat", "park.sun")
 
@@ -19,15 +21,11 @@ def window_label(row: dict, lang: str) -> str:
     return f"{name} {row['window_start']}–{row['window_end']} ({days})"
 
 
-def shareable_table(rows: list[dict], lang: str, selected: str | None) -> dbc.Table:
-    head = html.Thead(
-        html.Tr(
-            [
-                html.Th(t(k, lang))
-                for k in ("park.lot", "park.window", "park.capacity", "park.peak", "park.shareable", "park.computed")
-            ]
-        )  # fmt: skip
-    )
+def shareable_table(rows: list[dict], lang: str, selected: str | None, permits: dict) -> dbc.Table:
+    """`permits`: lot code -> {granted, waitlisted_first_choice} from the permit overview."""
+    keys = ("park.lot", "park.window", "park.capacity", "park.peak", "park.shareable", "park.granted",
+            "park.utilisation", "park.computed")  # fmt: skip
+    head = html.Thead(html.Tr([html.Th(t(k, lang)) for k in keys]))
     body = []
     for r in rows:
         if r["status"] == "published":
@@ -42,6 +40,8 @@ def shareable_table(rows: list[dict], lang: str, selected: str | None) -> dbc.Ta
                     html.Td(str(r["capacity"])),
                     html.Td(f"{r['peak']:.0f}" if r["peak"] is not None else "—"),
                     html.Td(shareable),
+                    html.Td(_granted_cell(permits.get(r["lot"], {}), lang)),
+                    html.Td(_utilisation(permits.get(r["lot"], {}).get("granted", 0), r["shareable"])),
                     html.Td(fmt_time(r["computed_at"]), className="small"),
                 ],
                 className="table-active" if r["lot"] == selected else None,
@@ -124,4 +124,41 @@ def upload_result(outcome: dict, lang: str, filename: str | None) -> dbc.Alert:
         t("park.upload_done", lang, name=name, stored=outcome["stored"], already=outcome["already_stored"]),
         color="success",
         id="park-upload-done",
+    )
+
+
+def _granted_cell(row: dict, lang: str) -> str:
+    granted, waiting = row.get("granted", 0), row.get("waitlisted_first_choice", 0)
+    return f"{granted}" + (t("park.waiting_suffix", lang, n=waiting) if waiting else "")
+
+
+def _utilisation(granted: int, shareable: int | None) -> str:
+    return f"{100 * granted / shareable:.0f}%" if shareable else "—"
+
+
+def permit_grid(rows: list[dict], lang: str) -> dag.AgGrid:
+    data = [
+        {
+            "code": r["code"],
+            "kind": t(f"park.kind_{r['kind']}", lang),
+            "window": t(f"park.window_{r['window']}", lang),
+            "status": t(f"park.permit_{r['status']}", lang),
+            "lot": pick(lang, r["lot_zh"], r["lot_en"]) if r["lot_zh"] else "—",
+            "plate": r["plate"],
+            "applied": fmt_time(r["applied_at"]),
+            "decided": fmt_time(r["decided_at"]),
+        }
+        for r in rows
+    ]
+    columns = [("code", "park.permit_code"), ("kind", "park.kind"), ("window", "park.window"),
+               ("status", "park.permit_status"), ("lot", "park.lot"), ("plate", "park.plate"),
+               ("applied", "park.applied"), ("decided", "park.decided")]  # fmt: skip
+    return dag.AgGrid(
+        id="park-permit-grid",
+        rowData=data,
+        columnDefs=[{"field": f, "headerName": t(k, lang)} for f, k in columns],
+        defaultColDef={"sortable": True, "filter": True, "resizable": True, "flex": 1},
+        dashGridOptions={"pagination": True, "paginationPageSize": 20, "localeText": grid_locale(lang)},
+        style={"height": "420px"},
+        className="ag-theme-quartz",
     )

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 
 import numpy as np
-from sqlalchemy import Integer, delete, func, select
+from sqlalchemy import Integer, String, delete, func, select, type_coerce
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -43,22 +42,27 @@ def all_lots(session: Session, community_ids: list[int] | None = None) -> list[P
 def load_samples(
     session: Session, lot_ids: list[int], since: datetime, until: datetime
 ) -> dict[int, tuple[np.ndarray, np.ndarray]]:
-    """Samples per lot in [since, until], as numpy arrays (times at minute resolution, counts)."""
-    grouped: dict[int, tuple[list, list]] = defaultdict(lambda: ([], []))
-    result = session.execute(
-        select(ParkingSample.lot_id, ParkingSample.sampled_at, ParkingSample.occupied)
+    """Samples per lot in [since, until], as numpy arrays (times at minute resolution, counts).
+
+    At district scale this reads millions of rows, so it skips per-row datetime objects: SQLite's
+    stored ISO text goes straight to numpy, which parses it in bulk.
+    """
+    sqlite = session.get_bind().dialect.name == "sqlite"
+    at = type_coerce(ParkingSample.sampled_at, String) if sqlite else ParkingSample.sampled_at
+    rows = session.execute(
+        select(ParkingSample.lot_id, at, ParkingSample.occupied)
         .where(ParkingSample.lot_id.in_(lot_ids), ParkingSample.sampled_at >= since, ParkingSample.sampled_at <= until)
         .order_by(ParkingSample.lot_id, ParkingSample.sampled_at)
-        .execution_options(yield_per=20_000)
-    )
-    for lot_id, at, occupied in result:
-        times, counts = grouped[lot_id]
-        times.append(at)
-        counts.append(occupied)
-    return {
-        lot_id: (np.array(times, dtype="datetime64[m]"), np.array(counts, dtype=float))
-        for lot_id, (times, counts) in grouped.items()
-    }
+    ).all()
+    if not rows:
+        return {}
+    lots, times, counts = zip(*rows, strict=True)
+    lots = np.asarray(lots)
+    times = np.asarray(times).astype("datetime64[m]") if sqlite else np.asarray(times, dtype="datetime64[m]")
+    counts = np.asarray(counts, dtype=float)
+    starts = np.flatnonzero(np.r_[True, lots[1:] != lots[:-1]])
+    ends = np.r_[starts[1:], len(lots)]
+    return {int(lots[a]): (times[a:b], counts[a:b]) for a, b in zip(starts, ends, strict=True)}
 
 
 def replace_results(session: Session, computed_at: datetime, rows: list[dict]) -> None:

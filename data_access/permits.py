@@ -25,6 +25,7 @@ from datetime import datetime
 from sqlalchemy import func, select, text, tuple_
 from sqlalchemy.orm import Session
 
+from data_access.audit import record_read
 from data_access.models import Estate, ParkingLot, ParkingPermit
 from data_access.notify import latest_notice
 from data_access.parking import current_shareable
@@ -361,3 +362,38 @@ def permits_overview(session: Session, community_ids: list[int] | None) -> dict:
             }
         )
     return {"lots": lots, "windows": windows}
+
+
+PLATE_ROLES = frozenset({"secretary", "admin"})  # who handles permits and may see whole plates
+
+
+def permit_list(
+    session: Session, community_ids: list[int], viewer_id: int, viewer_role: str, now: datetime, limit: int = 500
+) -> list[dict]:
+    """Permits for the staff page, newest first. Plates are masked unless the role needs them; a view
+    of whole plates is written to the audit log. Names and contacts are never listed."""
+    full = viewer_role in PLATE_ROLES
+    rows = session.execute(
+        select(ParkingPermit, ParkingLot.name_zh, ParkingLot.name_en)
+        .outerjoin(ParkingLot, ParkingLot.id == ParkingPermit.lot_id)
+        .where(ParkingPermit.community_id.in_(community_ids))
+        .order_by(ParkingPermit.applied_at.desc(), ParkingPermit.id.desc())
+        .limit(limit)
+    ).all()
+    listed = [
+        {
+            "code": p.tracking_code,
+            "kind": p.applicant_kind,
+            "window": p.share_window,
+            "status": p.status,
+            "lot_zh": zh,
+            "lot_en": en,
+            "plate": p.plate if full else mask_plate(p.plate),
+            "applied_at": p.applied_at,
+            "decided_at": p.decided_at,
+        }
+        for p, zh, en in rows
+    ]
+    if full and listed:
+        record_read(session, viewer_id, "parking_permit", None, f"plates of {len(listed)} permits", now)
+    return listed

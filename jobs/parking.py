@@ -56,5 +56,5 @@ def run(engine: Engine, now: datetime) -> dict:
         "withheld": ", ".join(withheld),
         "day_shareable": totals["day"],
         "night_shareable": totals["night"],
-        **{f"permits_{k}": v for k, v in permits.items() if isinstance(v, int)},
+        **{f"permits_{k}": permits[k] for k in ("granted", "waitlisted", "withdrawn", "notices") if k in permits},
     }

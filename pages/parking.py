@@ -16,11 +16,12 @@ from components.parking import (
     heatmap_figure,
     history_figure,
     occupancy_now_figure,
+    permit_grid,
     shareable_table,
     upload_result,
     window_label,
 )
-from data_access.db import reading
+from data_access.db import reading, writing
 from data_access.parking import (
     current_shareable,
     ingest_occupancy_file,
@@ -28,6 +29,7 @@ from data_access.parking import (
     occupancy_profile,
     shareable_history,
 )
+from data_access.permits import permit_list, permits_overview
 from i18n import pick, t
 from pages._context import PageContext, page_context
 
@@ -40,6 +42,7 @@ def layout(ctx: PageContext, lot: str | None = None, **_kwargs):
     lang = ctx.lang
     with reading(current_engine()) as s:
         shareable = current_shareable(s, ctx.community_ids)
+        overview = permits_overview(s, ctx.community_ids)
         now_rows = occupancy_now(s, ctx.community_ids)
         chosen = next((r for r in shareable if r["lot"] == lot), shareable[0] if shareable else None)
         profile = history = []
@@ -49,14 +52,28 @@ def layout(ctx: PageContext, lot: str | None = None, **_kwargs):
 
     totals = {w: sum(r["shareable"] or 0 for r in shareable if r["window"] == w) for w in ("day", "night")}
     withheld = [r for r in shareable if r["status"] != "published"]
+    granted = sum(w["granted"] for w in overview["windows"].values())
+    waiting = sum(w["waitlisted"] + w["pending"] for w in overview["windows"].values())
+    per_lot = {row["lot"]: row for row in overview["lots"]}
     computed = max((r["computed_at"] for r in shareable), default=None)
     tiles = dbc.Row(
         [
-            dbc.Col(kpi_tile("kpi-park-day", t("park.day_total", lang), str(totals["day"]), "bi-sun"), md=4),
+            dbc.Col(kpi_tile("kpi-park-day", t("park.day_total", lang), str(totals["day"]), "bi-sun"), md=3),
             dbc.Col(
                 kpi_tile("kpi-park-night", t("park.night_total", lang), str(totals["night"]), "bi-moon-stars", "info"),
-                md=4,
-            ),  # fmt: skip
+                md=3,
+            ),
+            dbc.Col(
+                kpi_tile(
+                    "kpi-park-permits",
+                    t("park.permits_granted", lang),
+                    str(granted),
+                    "bi-card-checklist",
+                    "success",
+                    t("park.permits_waiting", lang, n=waiting),
+                ),
+                md=3,
+            ),
             dbc.Col(
                 kpi_tile(
                     "kpi-park-withheld",
@@ -66,11 +83,13 @@ def layout(ctx: PageContext, lot: str | None = None, **_kwargs):
                     "secondary",
                     t("common.as_of", lang, time=fmt_time(computed)),
                 ),
-                md=4,
-            ),  # fmt: skip
+                md=3,
+            ),
         ],
         className="g-3 mb-3",
     )
+    with writing(current_engine()) as s:  # writing: a view of whole plates is audited
+        permits = permit_list(s, ctx.community_ids, ctx.user.id, ctx.user.role, ctx.now)
     if not shareable:
         return html.Div([page_header(t("park.title", lang), t("park.subtitle", lang)), tiles,
                          empty_note(lang, "park.no_results")])  # fmt: skip
@@ -105,7 +124,7 @@ def layout(ctx: PageContext, lot: str | None = None, **_kwargs):
                         dbc.Card(
                             [
                                 dbc.CardHeader(t("park.per_lot", lang)),
-                                dbc.CardBody(shareable_table(shareable, lang, chosen["lot"])),
+                                dbc.CardBody(shareable_table(shareable, lang, chosen["lot"], per_lot)),
                             ]
                         ),
                         lg=7,
@@ -127,6 +146,9 @@ def layout(ctx: PageContext, lot: str | None = None, **_kwargs):
                 className="g-3 mb-3",
             ),  # fmt: skip
             lot_section,
+            dbc.Card(
+                [dbc.CardHeader(t("park.permits", lang)), dbc.CardBody(permit_grid(permits, lang))], className="mt-3"
+            ),
             upload_card(lang) if ctx.user.role in UPLOAD_ROLES else None,
         ]
     )

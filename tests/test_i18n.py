@@ -63,6 +63,8 @@ def test_key_families_built_at_run_time_are_complete():
         "park.window": ("day", "night"),
         "park.reason": ("no_data", "too_little_history", "gaps", "counter_stuck"),
         "park.upload_error": ("empty", "not_text", "no_header"),
+        "park.kind": ("resident", "employee"),
+        "park.permit": ("pending", "granted", "waitlisted", "withdrawn", "cancelled"),
         "park.problem": ("missing", "unknown_lot", "bad_time", "bad_count", "duplicate", "too_many"),
     }
 

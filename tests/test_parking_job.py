@@ -245,3 +245,32 @@ def test_overstay_after_the_window_opens_one_hotspot_case(demo_engine):
         assert "419" in case.description and case.due_at > check
         assert [a.action for a in trail] == ["report"] and trail[0].actor_label == "system"
     assert usual < 419 - 15
+
+
+def test_staff_see_plates_masked_unless_their_role_needs_them_and_reads_are_audited(staff_app, sqlite_engine):
+    from data_access.models import AuditLog, Community, ParkingPermit
+    from tests.test_web import _route, login
+
+    with writing(sqlite_engine) as s:
+        lot_id = s.scalar(select(ParkingLot.id).where(ParkingLot.code == "P-u"))
+        community_id = s.scalar(select(Community.id))
+        s.add(ShareableCapacity(lot_id=lot_id, share_window="day", computed_at=datetime(2026, 11, 24, 1, 30),
+                                status="published", shareable=12, peak=60, parameters={}, samples_used=1))  # fmt: skip
+        s.add(ParkingPermit(tracking_code="PKTEST0001", community_id=community_id, applicant_kind="employee",
+                            applicant_name="测试申请人", plate="浙A12345", contact="13800000000", share_window="day",
+                            preferences=["P-u"], status="granted", lot_id=lot_id,
+                            applied_at=datetime(2026, 11, 24, 9, 0)))  # fmt: skip
+
+    worker = staff_app.server.test_client()
+    login(worker, "c1_grid_worker", "pw-grid_worker")
+    page = _route(worker, "/parking")
+    assert "PKTEST0001" in page and "浙A***45" in page and "浙A12345" not in page
+    assert "测试申请人" not in page and "13800000000" not in page
+
+    secretary = staff_app.server.test_client()
+    login(secretary, "c1_secretary", "pw-secretary")
+    page = _route(secretary, "/parking")
+    assert "浙A12345" in page and "测试申请人" not in page
+    with reading(sqlite_engine) as s:
+        audits = s.scalars(select(AuditLog)).all()
+        assert [(a.username, a.action, a.entity) for a in audits] == [("c1_secretary", "read", "parking_permit")]
