@@ -18,20 +18,24 @@ from dash import Dash, Input, Output, State, html
 from flask import jsonify, send_from_directory
 
 from api.health import bp as health_bp
+from api.open311 import bp as open311_bp
+from api.photos import bp as photos_bp
 from api.v1 import bp as api_v1_bp
-from auth.context import EXTENSION, current_lang, current_user
+from auth.context import EXTENSION, current_engine, current_lang, current_user
 from auth.guard import ALL_ROLES, Forbidden, after_request, before_request, guarded
 from auth.views import bp as auth_bp
 from components.common import forbidden_note, not_found_note
 from components.shell import navbar
-from data_access.db import make_engine
+from data_access.db import make_engine, reading
+from data_access.notify import unread_count
 from i18n import HTML_LANG, t
-from pages import case_detail, data, governance, hotspots, parking, services, system
+from pages import case_detail, case_new, data, governance, hotspots, inbox, metrics, parking, services, system
 from pages._context import page_context
 from public.parking_permits import bp as parking_permits_bp
+from public.report import bp as report_bp
 from settings import Config, ensure_secret_key, load_config
 
-PAGE_MODULES = (hotspots, data, governance, case_detail, parking, services, system)
+PAGE_MODULES = (hotspots, data, governance, metrics, case_detail, case_new, parking, services, system, inbox)
 VENDOR_DIR = Path(flask_bootstrap.__file__).parent / "static" / "bootstrap5"
 STYLESHEETS = ["/vendor/bootstrap5/css/bootstrap.min.css", "/vendor/bootstrap5/css/font/bootstrap-icons.min.css"]
 
@@ -72,6 +76,11 @@ def _not_found_layout(**_kwargs):
     return not_found_note(current_lang())
 
 
+def _unread(user_id: int) -> int:
+    with reading(current_engine()) as s:
+        return unread_count(s, user_id)
+
+
 def _serve_shell():
     """The frame around every page: navbar from the page registry (only pages the caller may open)."""
     user = current_user()
@@ -83,7 +92,14 @@ def _serve_shell():
     ]
     return html.Div(
         [
-            navbar(entries, lang, "/", user.display_name if user else None, user.role if user else None),
+            navbar(
+                entries,
+                lang,
+                "/",
+                user.display_name if user else None,
+                user.role if user else None,
+                _unread(user.id) if user else None,
+            ),
             dbc.Container(dash.page_container, fluid=True, className="pb-4", id="page-frame"),
         ]
     )
@@ -112,7 +128,8 @@ def create_app(overrides: dict[str, Any] | None = None, config: Config | None = 
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         PERMANENT_SESSION_LIFETIME=timedelta(hours=config["session_hours"]),
-        MAX_CONTENT_LENGTH=16 * 1024 * 1024,
+        # three photos at their cap, base64-inflated when they come through a Dash upload, plus the form
+        MAX_CONTENT_LENGTH=max(16 * 1024 * 1024, 4 * config["photo_max_bytes"] + 2 * 1024 * 1024),
     )
     server.extensions[EXTENSION] = {"config": config, "engine": engine}
     server.before_request(before_request)
@@ -120,7 +137,10 @@ def create_app(overrides: dict[str, Any] | None = None, config: Config | None = 
     server.register_blueprint(auth_bp)
     server.register_blueprint(health_bp)
     server.register_blueprint(api_v1_bp)
+    server.register_blueprint(open311_bp)
     server.register_blueprint(parking_permits_bp)
+    server.register_blueprint(report_bp)
+    server.register_blueprint(photos_bp)
 
     @server.route("/vendor/bootstrap5/<path:filename>")
     def vendor(filename: str):

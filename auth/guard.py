@@ -24,12 +24,15 @@ CSRF_COOKIE = "_csrf_token"  # Dash's renderer reads this cookie name by default
 CSRF_HEADER = "X-CSRFToken"
 
 # Paths that skip the staff-session check: the login page, health, static files that hold no data,
-# the machine API, whose every route checks a bearer token itself (api/v1.py), and the residents'
+# the machine API, whose every route checks a bearer token itself (api/v1.py), Open311 (api/open311.py:
+# public reads, api key checked on POST), and the residents'
 # public pages (public/), which hold no staff data and check their own CSRF token on POST.
 PUBLIC_PREFIXES = (
     "/api/v1/",
+    "/open311/",
     "/parking/apply",
     "/parking/permit/",
+    "/report/",  # also "/report" itself, not "/reports…"
     "/login",
     "/healthz",
     "/lang",

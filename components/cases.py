@@ -109,7 +109,13 @@ def case_grid(grid_id: str, lang: str) -> dag.AgGrid:
     )
 
 
-def trail_timeline(trail: list[dict], lang: str) -> html.Ol:
+def trail_timeline(trail: list[dict], lang: str, photos: list[dict] | None = None) -> html.Ol:
+    """The whole trail, oldest first, with the photos taken at a step (a resolution's) under it; the
+    report's own photos are shown with the report."""
+    by_step: dict[int, list[dict]] = {}
+    for photo in photos or []:
+        if photo["action_id"] is not None:
+            by_step.setdefault(photo["action_id"], []).append(photo)
     items = []
     for step in trail:
         level = ""
@@ -142,11 +148,29 @@ def trail_timeline(trail: list[dict], lang: str) -> html.Ol:
                         className="small text-body-secondary",
                     ),
                     html.Div(step["note"], className="trail-note") if step["note"] else None,
+                    _step_photos(by_step.get(step.get("id"), []), lang),
                 ],
                 className="trail-step",
             )
         )
     return html.Ol(items, className="trail", id="case-trail")
+
+
+def _step_photos(photos: list[dict], lang: str) -> html.Div | None:
+    if not photos:
+        return None
+    return html.Div(
+        [
+            html.A(
+                html.Img(src=f"/photos/{p['sha256']}", className="trail-photo", alt=t("wf.photos_title", lang)),
+                href=f"/photos/{p['sha256']}",
+                target="_blank",
+                rel="noopener",
+            )
+            for p in photos
+        ],
+        className="d-flex flex-wrap gap-2 mt-1",
+    )
 
 
 def _actor(step: dict, lang: str) -> str:
@@ -155,7 +179,7 @@ def _actor(step: dict, lang: str) -> str:
     return t(f"actor.{step['actor']}", lang) if step["actor"] in ACTOR_LABELS else step["actor"]
 
 
-ACTOR_LABELS = ("system", "resident", "camera_car", "iot", "open311")
+ACTOR_LABELS = ("system", "resident", "camera_car", "iot", "open311", "reporter", "staff")
 
 
 def due_line(due_at: datetime | None, status: str, now: datetime, lang: str) -> html.Span:
@@ -184,3 +208,40 @@ def _span(minutes: int, lang: str) -> str:
 def description_block(text: str) -> dcc.Markdown | html.P:
     # User text is shown as plain text, never as HTML or Markdown.
     return html.P(text, className="case-description")
+
+
+def drill_down_note(drill: dict, handler_name: str | None, lang: str) -> dbc.Alert:
+    """The metrics page's drill-down filters in force, as text, with a button that clears them."""
+
+    def months(value: str) -> str:
+        first, _sep, last = value.partition("..")
+        return t("metric.months_range", lang, first=first, last=last) if last else first
+
+    parts = []
+    if "handler" in drill:
+        unresolved = drill["handler"] == "none"
+        who = t("metric.no_handler", lang) if unresolved else handler_name or f"#{drill['handler']}"
+        parts.append(t("metric.drill_handler", lang, name=who))
+    if "month" in drill:
+        parts.append(t("metric.drill_month", lang, months=months(drill["month"])))
+    if "due_in_month" in drill:
+        parts.append(t("metric.drill_due", lang, months=months(drill["due_in_month"])))
+    if "resolved_in_month" in drill:
+        parts.append(t("metric.drill_resolved", lang, months=months(drill["resolved_in_month"])))
+    if drill.get("on_time"):
+        parts.append(t("metric.drill_on_time", lang))
+    if drill.get("reopened"):
+        parts.append(t("metric.drill_reopened", lang))
+    return dbc.Alert(
+        [
+            html.I(className="bi bi-funnel me-2", **{"aria-hidden": "true"}),
+            html.Span(t("metric.drill_note", lang) + " ", className="fw-semibold"),
+            html.Span(" · ".join(parts), id="gov-drill-text"),
+            dbc.Button(t("metric.drill_clear", lang), id="gov-drill-clear", color="link", size="sm",
+                       className="ms-2 p-0 align-baseline"),
+            dcc.Link(t("metric.drill_back", lang), href="/governance/metrics", className="ms-3 small"),
+        ],
+        color="info",
+        className="py-2 mb-2",
+        id="gov-drill-alert",
+    )  # fmt: skip

@@ -8,7 +8,9 @@ from dash import html
 from i18n import t
 
 
-def navbar(pages: list[dict], lang: str, pathname: str, user_label: str | None, role: str | None) -> dbc.Navbar:
+def navbar(
+    pages: list[dict], lang: str, pathname: str, user_label: str | None, role: str | None, unread: int | None = None
+) -> dbc.Navbar:
     """`pages`: registry entries the caller may open, each with `path`, `nav_key`, `icon`."""
     links = [
         dbc.NavItem(
@@ -32,6 +34,20 @@ def navbar(pages: list[dict], lang: str, pathname: str, user_label: str | None, 
             )
         )
     ]
+    if user_label and unread is not None:
+        right.append(
+            dbc.NavItem(
+                dbc.NavLink(
+                    [
+                        html.I(className="bi bi-bell me-1", **{"aria-hidden": "true"}),
+                        html.Span(t("inbox.nav_label", lang, n=unread), className="visually-hidden"),
+                        dbc.Badge(str(unread), color="danger", pill=True, id="nav-unread") if unread else None,
+                    ],
+                    href="/inbox",
+                    id="nav-inbox",
+                )
+            )
+        )
     if user_label:
         right.append(
             dbc.NavItem(

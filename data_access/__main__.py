@@ -1,4 +1,6 @@
-"""`python -m data_access init [--demo]`: migrate to head and optionally seed the demo community."""
+"""`python -m data_access init [--demo]`: migrate to head and optionally seed the demo community.
+`python -m data_access token create|list|revoke`: issue, list and revoke api tokens (machine, wall, Open311).
+"""
 
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ from data_access.db import make_engine, reading, writing
 from data_access.migrate import upgrade_to_head
 from data_access.models import Community
 from data_access.reference import seed_reference
+from data_access.tokens import PREFIX, issue_token, list_tokens, revoke_token
 from domain.catalog import ROLES
 from settings import load_config
 
@@ -38,12 +41,24 @@ def main(argv: list[str] | None = None) -> int:
     init = sub.add_parser("init", help="migrate to head; --demo seeds the demo community on an empty store")
     init.add_argument("--demo", action="store_true", help="seed the demo community (skipped if already there)")
     init.add_argument("--as-of", help="demo end time, ISO-8601 local (default: now); same seed + time, same rows")
+    token = sub.add_parser("token", help="issue, list and revoke api tokens").add_subparsers(
+        dest="token_command", required=True
+    )
+    create = token.add_parser("create", help="issue a token and print it (shown this once only)")
+    create.add_argument("--kind", required=True, choices=tuple(PREFIX), help="machine, wall or open311 (api key)")
+    create.add_argument("--community", metavar="CODE", help="limit the token to one community (its code)")
+    create.add_argument("name", help="who or what holds it, e.g. 'camera car 1' or 'city 12345 app'")
+    token.add_parser("list", help="every token: id, kind, name, community, created, last used, revoked")
+    revoke = token.add_parser("revoke", help="revoke a token at once")
+    revoke.add_argument("id", type=int)
     args = parser.parse_args(argv)
 
     config = load_config()
     engine = make_engine(config.sqlalchemy_url)
     upgrade_to_head(engine)
     now = local_now(config["timezone"])
+    if args.command == "token":
+        return token_command(engine, args, now)
     with writing(engine) as s:
         seed_reference(s, now)
     print(f"Store at head: {engine.url.render_as_string(hide_password=True)}")
@@ -59,6 +74,46 @@ def main(argv: list[str] | None = None) -> int:
         as_of = datetime.fromisoformat(args.as_of) if args.as_of else None
         result = build_demo(engine, as_of=as_of, password=config["demo_password"] or None)
         print_demo_banner(result, config["port"])
+    return 0
+
+
+def token_command(engine, args: argparse.Namespace, now: datetime) -> int:  # noqa: ANN001 - an Engine
+    if args.token_command == "create":
+        with writing(engine) as s:
+            community_id = None
+            if args.community:
+                community_id = s.scalar(select(Community.id).where(Community.code == args.community))
+                if community_id is None:
+                    print(f"unknown community code {args.community!r}", file=sys.stderr)
+                    return 2
+            try:
+                clear = issue_token(s, args.kind, args.name, now, community_id)
+            except ValueError as exc:
+                print(exc, file=sys.stderr)
+                return 2
+        scope = f"community {args.community}" if args.community else "every community"
+        print(f"Issued a {args.kind} token {args.name!r} for {scope}. It is shown this once only; keep it:")
+        print(clear)
+        return 0
+    if args.token_command == "list":
+        with reading(engine) as s:
+            rows = list_tokens(s)
+        if not rows:
+            print("No tokens.")
+        for r in rows:
+            state = f"revoked {r['revoked_at']:%Y-%m-%d %H:%M}" if r["revoked_at"] else "active"
+            used = f"{r['last_used_at']:%Y-%m-%d %H:%M}" if r["last_used_at"] else "never"
+            print(
+                f"{r['id']:>5}  {r['kind']:<8} {r['name'][:32]:<32} {r['community'] or '(all)':<12} "
+                f"created {r['created_at']:%Y-%m-%d %H:%M}  last used {used}  {state}"
+            )
+        return 0
+    with writing(engine) as s:
+        revoked = revoke_token(s, args.id, now)
+    if not revoked:
+        print(f"no active token with id {args.id}", file=sys.stderr)
+        return 1
+    print(f"Token {args.id} revoked.")
     return 0
 
 

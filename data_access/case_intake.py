@@ -12,8 +12,10 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from data_access.models import Category, Event, EventAction, User
-from domain.workcalendar import due_at
+from data_access.models import Category, Event, EventAction
+from data_access.notify import OutboxNotifier
+from data_access.workflow import due_for, holder_for, notify_user
+from domain.notify import Notifier
 
 _ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
@@ -35,6 +37,7 @@ class NewCase:
     cues: tuple[str, ...] = ()
     confidence: float | None = None
     actor_id: int | None = None
+    contact: str | None = None  # personal data: shown to staff roles that need it, never on public pages
 
 
 def new_tracking_code(session: Session) -> str:
@@ -44,32 +47,21 @@ def new_tracking_code(session: Session) -> str:
             return code
 
 
-def grid_worker_of(session: Session, grid_id: int | None) -> int | None:
-    """The L1 holder: the grid's first active grid worker."""
-    if grid_id is None:
-        return None
-    return session.scalar(
-        select(User.id)
-        .where(User.grid_id == grid_id, User.role == "grid_worker", User.active.is_(True))
-        .order_by(User.id)
-        .limit(1)
-    )
-
-
-def open_case(session: Session, case: NewCase, now: datetime) -> tuple[int, bool]:
-    """Write the case at level 1 of its grid with its first trail entry. Returns (case id, created)."""
+def open_case(session: Session, case: NewCase, now: datetime, notifier: Notifier | None = None) -> tuple[int, bool]:
+    """Write the case at level 1 of its grid with its first trail entry, and tell the holder.
+    Returns (case id, created)."""
     existing = session.scalar(select(Event.id).where(Event.source == case.source, Event.source_ref == case.source_ref))
     if existing is not None:
         return existing, False
-    category_id = session.scalar(select(Category.id).where(Category.code == case.category))
-    if category_id is None:
+    category = session.scalar(select(Category).where(Category.code == case.category))
+    if category is None:
         raise ValueError(f"unknown category {case.category!r}")
     event = Event(
         tracking_code=new_tracking_code(session),
         community_id=case.community_id,
         source=case.source,
         source_ref=case.source_ref,
-        category_id=category_id,
+        category_id=category.id,
         grade=case.grade,
         grade_confidence=case.confidence,
         grade_cues=list(case.cues),
@@ -81,9 +73,10 @@ def open_case(session: Session, case: NewCase, now: datetime) -> tuple[int, bool
         grid_id=case.grid_id,
         status="reported",
         level=1,
-        holder_id=grid_worker_of(session, case.grid_id),
+        holder_id=holder_for(session, 1, case.grid_id, case.community_id, category.kind),
+        reporter_contact=case.contact or None,
         reported_at=now,
-        due_at=due_at(now, case.grade),
+        due_at=due_for(session, case.grade, 1, now),
         updated_at=now,
     )
     session.add(event)
@@ -94,4 +87,6 @@ def open_case(session: Session, case: NewCase, now: datetime) -> tuple[int, bool
             to_status="reported", to_level=1, note=None,
         )
     )  # fmt: skip
+    session.flush()
+    notify_user(notifier or OutboxNotifier(session, now), event.holder_id, "report", event, category)
     return event.id, True

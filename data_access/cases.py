@@ -8,8 +8,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
+from data_access import closure
 from data_access.models import Building, Category, Estate, Event, EventAction, Grid, User
-from domain.catalog import GRADES, OPEN_STATUSES, SOURCES, STATUSES
+from domain.catalog import GRADES, LEVELS, OPEN_STATUSES, SOURCES, STATUSES
 
 GRID_ROW_LIMIT = 2000
 PERIODS = ("today", "7d", "30d")
@@ -29,6 +30,15 @@ class CaseFilter:
     source: str | None = None
     overdue_only: bool = False
     period: str | None = None  # one of PERIODS: reported today / in the last 7 or 30 days
+    # The drill-down filters of the metrics page (definitions in data_access/closure.py). Months are
+    # 'YYYY-MM' or a range 'YYYY-MM..YYYY-MM'.
+    level: int | str | None = None  # current level, 1-4
+    handler: int | str | None = None  # user id of the latest resolver, or 'none': no resolver yet
+    month: str | None = None  # reported in
+    due_in_month: str | None = None  # due to close in (应结)
+    resolved_in_month: str | None = None  # latest resolution in
+    reopened: bool = False  # reopened (返工) at least once
+    on_time: bool = False  # closed on time (按期结案)
 
     def validated(self) -> CaseFilter:
         """Drop values that are not ours, so a crafted request cannot widen or break the query."""
@@ -38,9 +48,44 @@ class CaseFilter:
             category=self.category if isinstance(self.category, str) and len(self.category) <= 40 else None,
             grid=self.grid if isinstance(self.grid, str) and len(self.grid) <= 40 else None,
             source=self.source if self.source in SOURCES else None,
-            overdue_only=bool(self.overdue_only),
+            overdue_only=_flag(self.overdue_only),
             period=self.period if self.period in PERIODS else None,
+            level=_level(self.level),
+            handler=_handler(self.handler),
+            month=_months(self.month),
+            due_in_month=_months(self.due_in_month),
+            resolved_in_month=_months(self.resolved_in_month),
+            reopened=_flag(self.reopened),
+            on_time=_flag(self.on_time),
         )
+
+    def drill_down(self) -> dict:
+        """The validated drill-down filters that are set (for the note above the grid)."""
+        flt = self.validated()
+        names = ("handler", "month", "due_in_month", "resolved_in_month", "reopened", "on_time")
+        return {name: getattr(flt, name) for name in names if getattr(flt, name) not in (None, False)}
+
+
+def _flag(value: object) -> bool:
+    """True, 1 and '1' (as query strings send it) turn a flag on; anything else leaves it off."""
+    return value is True or value == 1 or value == "1"
+
+
+def _level(value: object) -> int | None:
+    text = str(value) if isinstance(value, int | str) and not isinstance(value, bool) else ""
+    return int(text) if text.isdigit() and len(text) == 1 and int(text) in LEVELS else None
+
+
+def _handler(value: object) -> int | str | None:
+    if value == "none":
+        return "none"
+    text = str(value) if isinstance(value, int | str) and not isinstance(value, bool) else ""
+    return int(text) if text.isdigit() and 0 < len(text) <= 12 and int(text) > 0 else None
+
+
+def _months(value: object) -> str | None:
+    parsed = closure.parse_month_range(value)
+    return closure.format_month_range(*parsed) if parsed else None
 
 
 def filter_options(session: Session, community_ids: list[int]) -> dict:
@@ -104,14 +149,31 @@ def case_rows(session: Session, community_ids: list[int], flt: CaseFilter, now: 
     if flt.period:
         query = query.where(Event.reported_at >= period_start(flt.period, now))
     if flt.overdue_only:
-        query = query.where(Event.status.in_(("reported", "in_progress")), Event.due_at < now)
+        query = query.where(closure.overdue(now))
+    if flt.level:
+        query = query.where(Event.level == flt.level)
+    if flt.handler == "none":
+        query = query.where(closure.latest_resolver().is_(None))
+    elif flt.handler:
+        query = query.where(closure.resolved_last_by(flt.handler))
+    if flt.month:
+        start, end = closure.month_bounds(*closure.parse_month_range(flt.month))
+        query = query.where(Event.reported_at >= start, Event.reported_at < end)
+    if flt.due_in_month:
+        start, end = closure.month_bounds(*closure.parse_month_range(flt.due_in_month))
+        query = query.where(closure.due_between(start, end, now))
+    if flt.resolved_in_month:
+        start, end = closure.month_bounds(*closure.parse_month_range(flt.resolved_in_month))
+        query = query.where(closure.resolved_between(start, end))
+    if flt.reopened:
+        query = query.where(closure.reopened())
+    if flt.on_time:
+        query = query.where(Event.status == "closed", closure.on_time())
     query = query.order_by(Event.reported_at.desc(), Event.id.desc()).limit(GRID_ROW_LIMIT)
     rows = []
     for r in session.execute(query):
         row = dict(r._mapping)
-        row["overdue"] = (
-            row["status"] in ("reported", "in_progress") and row["due_at"] is not None and row["due_at"] < now
-        )
+        row["overdue"] = row["status"] in closure.ACTIVE_WORK and row["due_at"] is not None and row["due_at"] < now
         rows.append(row)
     return rows
 
@@ -122,6 +184,7 @@ def case_detail(session: Session, community_ids: list[int], case_id: int) -> dic
     row = session.execute(
         select(
             Event,
+            Category.code.label("category"),
             Category.name_zh.label("category_zh"),
             Category.name_en.label("category_en"),
             Estate.name_zh.label("estate_zh"),
@@ -169,6 +232,7 @@ def case_detail(session: Session, community_ids: list[int], case_id: int) -> dic
     )
     detail["trail"] = [
         {
+            "id": a.id,
             "at": a.at,
             "action": a.action,
             "actor": name or a.actor_label,

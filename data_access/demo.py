@@ -1566,7 +1566,7 @@ class _Builder:
             last = acts[-1]
             status = last["to_status"]
             resolves = [a["at"] for a in acts if a["action"] == "resolve"]
-            closes = [a["at"] for a in acts if a["action"] == "close"]
+            closes = [a["at"] for a in acts if a["action"] == "verify"]
             rows.append(
                 {"tracking_code": c.tracking_code, "community_id": self.community_id, "source": c.source,
                  "source_ref": c.source_ref, "category_id": self.category_id[c.category], "grade": c.grade,
@@ -1820,19 +1820,20 @@ class _Builder:
             st["status"], rework = "resolved", False
             verify_delay = {"urgent": (5, 30), "priority": (15, 150), "routine": (20, 360)}[g]
             verify_at = bump(_later(at, rng.uniform(*verify_delay), g))
+            # who signs off (domain.workflow): the grid leader for grid-level work, the street cadre for
+            # the secretary's own work, the secretary for L4
+            checker = c.l2 if lvl <= 2 else self.user["street_cadre"] if lvl == 3 else self.user["secretary"]
             if reopen_left:
                 reopen_left = False
-                if not tr.add(verify_at, "reopen", c.l2, ("resolved", "in_progress"), (lvl, lvl), holder=holder[0],
-                              due=st["due"], note=rng.choice(REOPEN_NOTES)):  # fmt: skip
+                rework_due = due_at(verify_at, g)  # rework gets a fresh time limit at its level
+                if not tr.add(verify_at, "reopen", checker, ("resolved", "in_progress"), (lvl, lvl),
+                              holder=holder[0], due=rework_due, note=rng.choice(REOPEN_NOTES)):  # fmt: skip
                     break
-                st.update(status="in_progress", since=verify_at)
+                st.update(status="in_progress", since=verify_at, due=rework_due)
                 rework = True
                 continue
-            if not tr.add(verify_at, "verify", c.l2, ("resolved", "resolved"), (lvl, lvl), holder=holder[0],
-                          due=st["due"], note=rng.choice(VERIFY_NOTES)):  # fmt: skip
-                break
-            tr.add(verify_at + timedelta(seconds=rng.randint(60, 1800)), "close", c.l2, ("resolved", "closed"),
-                   (lvl, lvl), holder=holder[0], due=st["due"], note="结案")  # fmt: skip
+            tr.add(verify_at, "verify", checker, ("resolved", "closed"), (lvl, lvl), holder=holder[0],
+                   due=st["due"], note=rng.choice(VERIFY_NOTES))  # fmt: skip
             break
         c.actions = tr.rows
 

@@ -4,39 +4,34 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
+from data_access import closure
 from data_access.cases import case_list_query
+from data_access.closure import ACTIVE_WORK, month_start  # noqa: F401 - re-exported for older imports
 from data_access.models import CaseDailyRollup, Event
 from domain.catalog import OPEN_STATUSES
-
-ACTIVE_WORK = ("reported", "in_progress")  # a resolved case waits for verification, not for its handler
-
-
-def month_start(now: datetime) -> datetime:
-    return now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
 
 
 def kpis(session: Session, community_ids: list[int], now: datetime) -> dict:
     """New today, open, overdue and this month's on-time closure rate (按期结案率).
 
-    On time: closed, resolved by its due time, never escalated for lateness. Due to close this month:
-    cases closed this month plus open ones whose deadline passed this month.
+    The definitions (on time, due to close, overdue) are those of `data_access/closure.py`, which the
+    metrics page (综合评价) uses too, so both pages show the same rate for the same month.
     """
     today = now.replace(hour=0, minute=0, second=0, microsecond=0)
-    first = month_start(now)
+    first, after = closure.month_bounds(closure.month_label(now))
     in_scope = Event.community_id.in_(community_ids)
-    closed_this_month = and_(Event.status == "closed", Event.closed_at >= first, Event.closed_at <= now)
-    overdue = and_(Event.status.in_(ACTIVE_WORK), Event.due_at < now)
-    on_time = and_(closed_this_month, Event.escalation_count == 0, Event.resolved_at <= Event.due_at)
+    closed_this_month = closure.closed_between(first, after, now)
+    on_time = and_(closed_this_month, closure.on_time())
     row = session.execute(
         select(
             func.count(case((Event.reported_at >= today, 1))),
             func.count(case((Event.status.in_(OPEN_STATUSES), 1))),
-            func.count(case((overdue, 1))),
+            func.count(case((closure.overdue(now), 1))),
             func.count(case((on_time, 1))),
-            func.count(case((or_(closed_this_month, and_(overdue, Event.due_at >= first)), 1))),
+            func.count(case((closure.due_between(first, after, now), 1))),
         ).where(in_scope)
     ).one()
     new_today, open_count, overdue_count, on_time_count, due_count = row

@@ -1,4 +1,5 @@
-"""The outbox notifier: notices become `outbox_message` rows that an SMS / WeChat gateway drains.
+"""The store's notifier: staff notices land in the in-app inbox (`notification`), notices to residents
+become `outbox_message` rows that an SMS / WeChat gateway drains.
 
 Writing the notice in the same transaction as the decision it announces means a notice is queued
 exactly when the decision is committed, never for a decision that was rolled back.
@@ -8,11 +9,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from data_access.clock import local_now
-from data_access.models import OutboxMessage
+from data_access.models import Notification, OutboxMessage
+
+INBOX = "inbox"
 
 
 class OutboxNotifier:
@@ -24,6 +27,22 @@ class OutboxNotifier:
         self.sent = 0
 
     def send(self, channel: str, recipient: str, subject_key: str, body_zh: str, body_en: str, ref: str) -> None:
+        if channel == INBOX:
+            # recipient "user:<id>", ref "case:<id>": the staff member's in-app inbox
+            event_id = int(ref.split(":", 1)[1]) if ref.startswith("case:") else None
+            self.session.add(
+                Notification(
+                    user_id=int(recipient.split(":", 1)[1]),
+                    event_id=event_id,
+                    kind=subject_key,
+                    message_zh=body_zh[:300],
+                    message_en=body_en[:300],
+                    created_at=self.now or local_now(),
+                    read_at=None,
+                )
+            )
+            self.sent += 1
+            return
         self.session.add(
             OutboxMessage(
                 channel=channel,
@@ -55,3 +74,39 @@ def latest_notice(session: Session, ref: str) -> dict | None:
         "body_en": row.body_en,
         "created_at": row.created_at,
     }
+
+
+def unread_count(session: Session, user_id: int) -> int:
+    return session.scalar(
+        select(func.count(Notification.id)).where(Notification.user_id == user_id, Notification.read_at.is_(None))
+    )
+
+
+def inbox(session: Session, user_id: int, limit: int = 50) -> list[dict]:
+    """The user's newest notices, unread first."""
+    rows = session.execute(
+        select(Notification)
+        .where(Notification.user_id == user_id)
+        .order_by(Notification.read_at.is_not(None), Notification.created_at.desc(), Notification.id.desc())
+        .limit(limit)
+    ).scalars()
+    return [
+        {
+            "id": n.id,
+            "event_id": n.event_id,
+            "kind": n.kind,
+            "message_zh": n.message_zh,
+            "message_en": n.message_en,
+            "created_at": n.created_at,
+            "read": n.read_at is not None,
+        }
+        for n in rows
+    ]
+
+
+def mark_read(session: Session, user_id: int, now: datetime, notification_ids: list[int] | None = None) -> int:
+    """Mark the user's notices read (all of them when no ids are given); never touches anyone else's."""
+    query = update(Notification).where(Notification.user_id == user_id, Notification.read_at.is_(None))
+    if notification_ids is not None:
+        query = query.where(Notification.id.in_(notification_ids))
+    return session.execute(query.values(read_at=now)).rowcount

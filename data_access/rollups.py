@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import and_, case, delete, func, insert, select
+from sqlalchemy import case, delete, func, insert, select
 from sqlalchemy.orm import Session
 
+from data_access import closure
 from data_access.models import CaseDailyRollup, Event
 
 # Cases can close late, so each run rebuilds a trailing window; an empty table is rebuilt whole.
@@ -29,7 +30,7 @@ def rebuild_case_rollups(session: Session, now: datetime) -> int:
         merged.setdefault((cid, _as_date(day), cat, src), {"opened": 0, "closed": 0, "closed_on_time": 0})["opened"] = n
 
     closed_day = func.date(Event.closed_at)
-    on_time = and_(Event.escalation_count == 0, Event.resolved_at <= Event.due_at)
+    on_time = closure.on_time()
     for cid, day, cat, src, n, n_on_time in session.execute(
         select(
             Event.community_id,

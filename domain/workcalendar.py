@@ -45,9 +45,11 @@ def add_working_minutes(start: datetime, minutes: int) -> datetime:
         cursor = _next_work_start(day_end + timedelta(seconds=1))
 
 
-def due_at(start: datetime, grade: str, minutes: int | None = None) -> datetime:
-    """When a case of `grade` taken on at `start` is due at its current level."""
+def due_at(start: datetime, grade: str, minutes: int | None = None, working_time: bool | None = None) -> datetime:
+    """When a case of `grade` taken on at `start` is due at its current level. `minutes` and
+    `working_time` come from the time-limit table; the catalog defaults apply when they are absent."""
     limit = DEFAULT_LIMIT_MINUTES[grade] if minutes is None else minutes
-    if grade in WORKING_TIME_GRADES:
+    on_working_time = grade in WORKING_TIME_GRADES if working_time is None else working_time
+    if on_working_time:
         return add_working_minutes(start, limit)
     return start + timedelta(minutes=limit)

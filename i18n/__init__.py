@@ -7,9 +7,20 @@ is missing, or when a language is empty for a key.
 from __future__ import annotations
 
 from i18n.messages import MESSAGES
+from i18n.messages_governance import GOVERNANCE_MESSAGES
+from i18n.messages_metrics import METRICS_MESSAGES
 from i18n.messages_permits import PERMIT_MESSAGES
+from i18n.messages_report import REPORT_MESSAGES
+from i18n.messages_tokens import TOKEN_MESSAGES
 
-MESSAGES = {**MESSAGES, **PERMIT_MESSAGES}
+MESSAGES = {
+    **MESSAGES,
+    **GOVERNANCE_MESSAGES,
+    **PERMIT_MESSAGES,
+    **METRICS_MESSAGES,
+    **REPORT_MESSAGES,
+    **TOKEN_MESSAGES,
+}
 
 LANGUAGES = ("zh", "en")
 HTML_LANG = {"zh": "zh-CN", "en": "en"}

@@ -11,7 +11,7 @@ from sqlalchemy import Engine
 
 from data_access.clock import local_now
 from data_access.jobruns import record_run
-from jobs import parking, parking_overstay, rollups
+from jobs import escalation, parking, parking_overstay, rollups
 
 
 @dataclass(frozen=True)
@@ -25,6 +25,12 @@ class JobSpec:
 
 def job_specs(config) -> dict[str, JobSpec]:  # noqa: ANN001 - settings.Config
     return {
+        "escalation": JobSpec(
+            "escalation",
+            escalation.run,
+            {"trigger": "interval", "seconds": config["escalation_interval_seconds"]},
+            "Moves cases past their level's time limit up one level and notifies the new holder.",
+        ),
         "parking": JobSpec(
             "parking",
             parking.run,

@@ -1,34 +1,55 @@
-"""One case (事件详情): what was reported, where, its grade and cues, due time and the whole trail."""
+"""One case (事件详情): what was reported, where, its grade and cues, due time, photos, the whole trail,
+and the steps the caller may take on it (accept, push up, resolve, verify, reopen, reject, regrade,
+mark as duplicate). Every step is checked again on the server by `data_access.workflow.act`."""
 
 from __future__ import annotations
 
-import dash_bootstrap_components as dbc
-from dash import html
+import base64
+import binascii
 
-from auth.context import current_engine
-from auth.guard import ALL_ROLES
+import dash_bootstrap_components as dbc
+from dash import ALL, Input, Output, State, ctx, dcc, html, no_update
+
+from auth.context import current_config, current_engine
+from auth.guard import ALL_ROLES, guarded
+from components.case_actions import actions_panel, feedback, photo_strip
 from components.cases import description_block, due_line, trail_timeline
 from components.common import fmt_time, grade_badge, not_found_note, page_header, status_badge
-from data_access.cases import case_detail
-from data_access.db import reading
+from data_access.cases import case_detail, filter_options
+from data_access.db import reading, writing
+from data_access.photos import store_photo
+from data_access.workflow import act_as_user, actions_for_user, case_photos, l4_targets
+from domain.photos import MAX_PHOTOS_PER_REPORT, PhotoError
+from domain.workflow import WorkflowError
 from i18n import pick, t
-from pages._context import PageContext
+from pages._context import PageContext, page_context
 
 PAGE = {"path_template": "/governance/case/<case_id>", "roles": ALL_ROLES, "order": 3}
 
 
 def layout(ctx: PageContext, case_id: str | None = None, **_kwargs):
-    lang = ctx.lang
     try:
         wanted = int(case_id or "")
     except ValueError:
         wanted = None
-    detail = None
-    if wanted is not None:
-        with reading(current_engine()) as s:
-            detail = case_detail(s, ctx.community_ids, wanted)
-    if detail is None:  # missing and out-of-scope look the same
-        return html.Div([page_header(t("case.title", lang)), not_found_note(lang)])
+    body = case_body(ctx, wanted) if wanted is not None else None
+    if body is None:  # missing and out-of-scope look the same
+        return html.Div([page_header(t("case.title", ctx.lang)), not_found_note(ctx.lang)])
+    return html.Div(
+        [dcc.Store(id="case-id", data=wanted), html.Div(id="case-feedback"), html.Div(body, id="case-body")]
+    )
+
+
+def case_body(ctx: PageContext, case_id: int):  # noqa: ANN201
+    lang = ctx.lang
+    with reading(current_engine()) as s:
+        detail = case_detail(s, ctx.community_ids, case_id)
+        if detail is None:
+            return None
+        allowed = actions_for_user(s, ctx.user.id, case_id)
+        photos = case_photos(s, case_id)
+        categories = filter_options(s, ctx.community_ids)["categories"] if "regrade" in allowed else []
+        targets = l4_targets(s, case_id) if "push_up" in allowed and detail["level"] == 3 else []
 
     def fact(label_key: str, value):
         return html.Div(
@@ -90,15 +111,32 @@ def layout(ctx: PageContext, case_id: str | None = None, **_kwargs):
                         dbc.Card(
                             [
                                 dbc.CardHeader(t("case.report", lang)),
-                                dbc.CardBody([description_block(detail["description"]), facts]),
+                                dbc.CardBody(
+                                    [description_block(detail["description"]), facts, photo_strip(photos, lang)]
+                                ),
                             ]
                         ),
                         lg=6,
                     ),
                     dbc.Col(
-                        dbc.Card(
-                            [dbc.CardHeader(t("case.trail", lang)), dbc.CardBody(trail_timeline(detail["trail"], lang))]
-                        ),
+                        [
+                            actions_panel(
+                                allowed,
+                                lang,
+                                categories,
+                                detail["category"],
+                                detail["grade"],
+                                targets,
+                                detail["level"],
+                            ),
+                            dbc.Card(
+                                [
+                                    dbc.CardHeader(t("case.trail", lang)),
+                                    dbc.CardBody(trail_timeline(detail["trail"], lang, photos)),
+                                ],
+                                className="mt-3",
+                            ),
+                        ],
                         lg=6,
                     ),
                 ],
@@ -108,5 +146,72 @@ def layout(ctx: PageContext, case_id: str | None = None, **_kwargs):
     )
 
 
-def register_callbacks(app) -> None:  # noqa: ANN001 - read-only until the workflow issue adds actions
-    return None
+def _decode_uploads(contents: list[str] | None) -> list[bytes]:
+    out = []
+    for item in contents or []:
+        _header, _sep, payload = (item or "").partition(",")
+        try:
+            out.append(base64.b64decode(payload, validate=True))
+        except (binascii.Error, ValueError):
+            out.append(b"")  # refused below as an empty file, with the file's name
+    return out
+
+
+def register_callbacks(app) -> None:  # noqa: ANN001
+    @app.callback(
+        Output("case-photos-chosen", "children"),
+        Input("case-photos", "filename"),
+        prevent_initial_call=True,
+    )
+    @guarded(ALL_ROLES)
+    def photos_chosen(filenames):
+        lang = page_context().lang
+        return t("wf.photos_chosen", lang, n=len(filenames or []))
+
+    @app.callback(
+        Output("case-body", "children"),
+        Output("case-feedback", "children"),
+        Input({"type": "case-act", "action": ALL}, "n_clicks"),
+        State("case-id", "data"),
+        State("case-note", "value"),
+        State("case-photos", "contents"),
+        State("case-photos", "filename"),
+        State("case-regrade-category", "value"),
+        State("case-regrade-grade", "value"),
+        State("case-dup-code", "value"),
+        State("case-l4-target", "value"),
+        prevent_initial_call=True,
+    )
+    @guarded(ALL_ROLES)
+    def take_step(clicks, case_id, note, photo_contents, photo_names, category, grade, dup_code, l4_target):
+        trigger = ctx.triggered_id
+        if not isinstance(trigger, dict) or not any(clicks or []):
+            return no_update, no_update
+        page = page_context()
+        lang, action = page.lang, trigger.get("action")
+        if not isinstance(case_id, int) or not isinstance(action, str):
+            return no_update, feedback(t("wf.error.unknown_action", lang), ok=False)
+        config = current_config()
+        photos = []
+        if action == "resolve" and photo_contents:
+            if len(photo_contents) > MAX_PHOTOS_PER_REPORT:
+                return no_update, feedback(t("wf.error.too_many_photos", lang), ok=False)
+            names = photo_names or [""] * len(photo_contents)
+            for name, data in zip(names, _decode_uploads(photo_contents), strict=False):
+                try:
+                    photos.append(store_photo(config.instance_path, data, config["photo_max_bytes"]))
+                except PhotoError as exc:
+                    message = t("wf.photo_error", lang, name=str(name)[:80], error=t(f"photo.error.{exc.code}", lang))
+                    return no_update, feedback(message, ok=False)
+        extra = {
+            "regrade": {"new_category": category, "new_grade": grade},
+            "link_duplicate": {"duplicate_of_code": dup_code},
+            "push_up": {"to_user_id": l4_target if isinstance(l4_target, int) and l4_target > 0 else None},
+            "resolve": {"photos": tuple(photos)},
+        }.get(action, {})
+        try:
+            with writing(current_engine()) as s:
+                act_as_user(s, page.user.id, case_id, action, page.now, note, **extra)
+        except WorkflowError as exc:
+            return case_body(page, case_id) or no_update, feedback(t(f"wf.error.{exc.code}", lang), ok=False)
+        return case_body(page, case_id), feedback(t(f"wf.done.{action}", lang), ok=True)

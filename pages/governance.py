@@ -7,11 +7,12 @@ from dash import Input, Output, dcc, html
 
 from auth.context import current_engine
 from auth.guard import ALL_ROLES, guarded
-from components.cases import case_grid, case_grid_rows
+from components.cases import case_grid, case_grid_rows, drill_down_note
 from components.common import page_header
 from data_access.cases import GRID_ROW_LIMIT, PERIODS, CaseFilter, case_rows, filter_options
 from data_access.db import reading
-from domain.catalog import GRADES, SOURCES
+from data_access.metrics import handler_name
+from domain.catalog import GRADES, LEVELS, SOURCES
 from i18n import pick, t
 from pages._context import PageContext, page_context
 
@@ -28,11 +29,22 @@ STATUS_CHOICES = ("open", "reported", "in_progress", "resolved", "closed", "reje
 
 def layout(ctx: PageContext, status: str | None = None, grade: str | None = None, category: str | None = None,
            grid: str | None = None, source: str | None = None, period: str | None = None, overdue: str | None = None,
-           **_kwargs):  # fmt: skip
-    """Query parameters preset the filters, so tiles and charts elsewhere drill down to this grid."""
+           level: str | None = None, handler: str | None = None, month: str | None = None,
+           due_in_month: str | None = None, resolved_in_month: str | None = None, reopened: str | None = None,
+           on_time: str | None = None, **_kwargs):  # fmt: skip
+    """Query parameters preset the filters, so tiles and charts elsewhere drill down to this grid.
+
+    The metrics page's drill-down filters (handler, months, reopened, on time) have no control of their
+    own: they show as a note above the grid, which can clear them.
+    """
     lang = ctx.lang
+    drill = CaseFilter(
+        handler=handler, month=month, due_in_month=due_in_month, resolved_in_month=resolved_in_month,
+        reopened=reopened, on_time=on_time,
+    ).drill_down()  # fmt: skip
     with reading(current_engine()) as s:
         options = filter_options(s, ctx.community_ids)
+        name = handler_name(s, ctx.community_ids, drill["handler"]) if isinstance(drill.get("handler"), int) else None
 
     def dropdown(dd_id: str, label_key: str, choices: list[tuple[str, str]], value: str | None):
         return dbc.Col(
@@ -67,6 +79,7 @@ def layout(ctx: PageContext, status: str | None = None, grade: str | None = None
                 grid,
             ),
             dropdown("gov-source", "case.source", [(s, t(f"source.{s}", lang)) for s in SOURCES], source),
+            dropdown("gov-level", "case.level", [(str(n), f"L{n} {t(f'level.{n}', lang)}") for n in LEVELS], level),
             dropdown("gov-period", "gov.period", [(p, t(f"gov.period_{p}", lang)) for p in PERIODS], period),
             dbc.Col(
                 [
@@ -83,6 +96,8 @@ def layout(ctx: PageContext, status: str | None = None, grade: str | None = None
         [
             page_header(t("gov.title", lang), t("gov.subtitle", lang)),
             filters,
+            dcc.Store(id="gov-drill", data=drill),
+            html.Div(drill_down_note(drill, name, lang) if drill else None, id="gov-drill-note"),
             html.Div(id="gov-count", className="small text-body-secondary mb-2", **{"aria-live": "polite"}),
             case_grid("gov-grid-table", lang),
         ]
@@ -100,14 +115,30 @@ def register_callbacks(app) -> None:  # noqa: ANN001
         Input("gov-source", "value"),
         Input("gov-period", "value"),
         Input("gov-overdue", "value"),
+        Input("gov-level", "value"),
+        Input("gov-drill", "data"),
     )
     @guarded(ALL_ROLES)
-    def filter_cases(status, grade, category, grid, source, period, overdue):
+    def filter_cases(status, grade, category, grid, source, period, overdue, level, drill):
         ctx = page_context()
+        drill = drill if isinstance(drill, dict) else {}
         flt = CaseFilter(
-            status=status, grade=grade, category=category, grid=grid, source=source, period=period, overdue_only=overdue
-        )
+            status=status, grade=grade, category=category, grid=grid, source=source, period=period,
+            overdue_only=overdue, level=level, handler=drill.get("handler"), month=drill.get("month"),
+            due_in_month=drill.get("due_in_month"), resolved_in_month=drill.get("resolved_in_month"),
+            reopened=drill.get("reopened"), on_time=drill.get("on_time"),
+        )  # fmt: skip
         with reading(current_engine()) as s:
             rows = case_rows(s, ctx.community_ids, flt, ctx.now)
         key = "gov.count_capped" if len(rows) >= GRID_ROW_LIMIT else "gov.count"
         return case_grid_rows(rows, ctx.lang), t(key, ctx.lang, n=len(rows))
+
+    @app.callback(
+        Output("gov-drill", "data"),
+        Output("gov-drill-note", "children"),
+        Input("gov-drill-clear", "n_clicks"),
+        prevent_initial_call=True,
+    )
+    @guarded(ALL_ROLES)
+    def clear_drill_down(_n):
+        return {}, None

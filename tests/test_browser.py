@@ -86,6 +86,7 @@ EXPECT = {
     "/": ("#kpi-open-value", "最新事件", "Latest cases"),
     "/data": ("#data-pyramid .main-svg", "各小区住户数", "Households per estate"),
     "/governance": ("#gov-grid-table .ag-row", "综合治理", "Governance"),
+    "/governance/metrics": ("#metric-bar .main-svg", "按期结案率", "On-time closure rate"),
     "/parking": ("#park-heatmap .main-svg", "潮汐停车", "Tidal shared parking"),
     "/services": ("#svc-specialty-chart .main-svg", "人才库", "Talent library"),
 }
@@ -110,7 +111,8 @@ def test_every_page_in_both_languages(live_server, browser, lang):
         if lang == "en":
             nav = ("Hotspots", "Data", "Governance", "Parking", "Services")
         assert all(word in page.inner_text("nav") for word in nav)
-        page.screenshot(path=str(ARTIFACTS / f"{path.strip('/') or 'hotspots'}_{lang}.png"), full_page=True)
+        name = path.strip("/").replace("/", "_") or "hotspots"
+        page.screenshot(path=str(ARTIFACTS / f"{name}_{lang}.png"), full_page=True)
 
     # real numbers, not placeholders
     page.goto(base + "/")
@@ -136,7 +138,10 @@ def test_every_page_in_both_languages(live_server, browser, lang):
     page.wait_for_function(
         "n => (document.querySelector('#gov-count')?.innerText || '').includes(String(n))", arg=overdue
     )
-    assert page.locator("#gov-grid-table .ag-row").count() == min(overdue, 20)
+    # the count text and the grid's rows are drawn separately: wait for the rows too
+    page.wait_for_function(
+        "n => document.querySelectorAll('#gov-grid-table .ag-row').length === n", arg=min(overdue, 20)
+    )
 
     # the grid drills down to a case page with its trail
     page.goto(base + "/governance")
@@ -166,6 +171,31 @@ def test_filtering_the_case_grid(live_server, browser):
     overdue_rows = page.locator("#gov-grid-table .ag-row")
     assert overdue_rows.count() >= 1
     assert all(text == "Overdue" for text in page.locator("#gov-grid-table .ag-row [col-id=overdue]").all_inner_texts())
+    assert watch.errors == [] and watch.outside == []
+    context.close()
+
+
+def test_a_metrics_bar_drills_down_to_its_cases(live_server, browser):
+    base, _ = live_server
+    context = browser.new_context(viewport={"width": 1440, "height": 1000})
+    page = context.new_page()
+    watch = PageWatch(page, base)
+    log_in(page, base, "zh", "secretary")
+    page.goto(f"{base}/governance/metrics?period=3m&dimension=grid")
+    page.wait_for_selector("#metric-bar .main-svg")
+    closed = page.inner_text("#metric-table tbody tr:first-child td:nth-child(3)")  # the first grid's 已结
+    assert int(closed) > 0
+    # the closure-rate trace; its last bar is the first grid (drawn top down)
+    bar = page.locator("#metric-bar .trace.bars").first.locator(".point path").last.bounding_box()
+    # plotly's drag layer lies over the bars and turns a real mouse click there into clickData
+    page.mouse.move(bar["x"] + bar["width"] / 2, bar["y"] + bar["height"] / 2)
+    page.mouse.click(bar["x"] + bar["width"] / 2, bar["y"] + bar["height"] / 2)
+    page.wait_for_url(f"{base}/governance?*status=closed*")
+    page.wait_for_selector("#gov-drill-alert")
+    page.wait_for_function("n => (document.querySelector('#gov-count')?.innerText || '') === `共 ${n} 件`", arg=closed)
+    assert "应结" in page.inner_text("#gov-drill-alert")
+    page.click("#gov-drill-clear")
+    page.wait_for_selector("#gov-drill-alert", state="detached")
     assert watch.errors == [] and watch.outside == []
     context.close()
 

@@ -61,7 +61,12 @@ def test_unknown_job_and_bad_time_are_clear_errors(tmp_path):
 def test_jobs_list_names_every_job(tmp_path):
     listed = run(["-m", "jobs", "list"], tmp_path)
     assert listed.returncode == 0
-    assert {line.split("\t")[0] for line in listed.stdout.splitlines()} == {"parking", "parking_overstay", "rollups"}
+    assert {line.split("\t")[0] for line in listed.stdout.splitlines()} == {
+        "escalation",
+        "parking",
+        "parking_overstay",
+        "rollups",
+    }
 
 
 def test_the_scheduler_process_runs_its_jobs_and_records_them(tmp_path):
@@ -77,11 +82,11 @@ def test_the_scheduler_process_runs_its_jobs_and_records_them(tmp_path):
     try:
         deadline = time.monotonic() + 30
         rows = []
-        while time.monotonic() < deadline and len(rows) < 3:
+        while time.monotonic() < deadline and len(rows) < 4:
             time.sleep(0.5)
             with sqlite3.connect(tmp_path / "cockpit.db") as db:
                 rows = db.execute("SELECT job, status FROM job_run WHERE finished_at IS NOT NULL").fetchall()
-        assert sorted(rows) == [("parking", "ok"), ("parking_overstay", "ok"), ("rollups", "ok")]  # all run at start
+        assert sorted(rows) == [("escalation", "ok"), ("parking", "ok"), ("parking_overstay", "ok"), ("rollups", "ok")]
         assert proc.poll() is None  # still running, waiting for the next trigger
     finally:
         proc.terminate()

@@ -209,7 +209,7 @@ def test_case_trails_match_the_cases(demo):
         assert (e.closed_at is not None) == (e.status == "closed")
         assert (e.resolved_at is not None) == (e.status in ("resolved", "closed"))
         if e.status == "closed":
-            assert e.closed_at == acts[-1].at and acts[-2].action == "verify"
+            assert e.closed_at == acts[-1].at and acts[-1].action == "verify"
             assert e.resolved_at == max(a.at for a in acts if a.action == "resolve")
         if e.status in ("reported", "in_progress", "resolved", "closed"):
             assert users[e.holder_id] in level_role[e.level]

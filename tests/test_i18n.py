@@ -10,7 +10,8 @@ from i18n import MESSAGES, t
 
 ROOT = Path(__file__).resolve().parent.parent
 KEY_PREFIXES = ("app", "nav", "login", "common", "role", "level", "grade", "status", "source", "action", "actor",
-                "hot", "data", "gov", "case", "time", "svc", "sys", "park", "permit")  # fmt: skip
+                "hot", "data", "gov", "case", "time", "svc", "sys", "park", "permit", "metric",
+                "tok", "o311", "wf", "inbox", "newcase", "photo", "report")  # fmt: skip
 LITERAL = re.compile(r"[\"']((?:" + "|".join(KEY_PREFIXES) + r")\.[a-z0-9_.]+)[\"']")
 
 
@@ -58,8 +59,41 @@ def test_key_families_built_at_run_time_are_complete():
             "close",
             "reject",
             "link_duplicate",
+            "duplicate_joined",
+            "regrade",
         ),  # fmt: skip
-        "actor": ("system", "resident", "camera_car", "iot", "open311"),
+        "actor": ("system", "resident", "camera_car", "iot", "open311", "reporter", "staff"),
+        # codes raised by domain.workflow / data_access.workflow, domain.photos and data_access.intake
+        "wf.error": (
+            "forbidden",
+            "not_found",
+            "wrong_status",
+            "note_required",
+            "note_too_long",
+            "unknown_action",
+            "top_level",
+            "bad_target",
+            "bad_duplicate",
+            "bad_category",
+            "bad_grade",
+            "no_change",
+        ),
+        "wf.done": ("accept", "push_up", "resolve", "reject", "verify", "reopen", "regrade", "link_duplicate"),
+        "wf.btn": ("accept", "push_up", "resolve", "reject", "verify", "reopen", "regrade", "link_duplicate"),
+        "photo.error": ("empty", "too_large", "not_image", "not_found"),
+        "newcase.error": (
+            "text_required",
+            "text_too_long",
+            "contact_too_long",
+            "bad_point",
+            "unknown_building",
+            "unknown_estate",
+            "place_required",
+            "unknown_community",
+            "unknown_category",
+            "bad_source",
+            "bad_ref",
+        ),
         "park.window": ("day", "night"),
         "park.reason": ("no_data", "too_little_history", "gaps", "counter_stuck"),
         "park.upload_error": ("empty", "not_text", "no_header"),

@@ -1,0 +1,78 @@
+"""Strings of the api-key section of /system (tok.*) and the texts Open311 clients show their users
+(o311.*: status notes, service notices, service descriptions): {key: (zh, en)}.
+
+Error descriptions of the APIs stay English in the code: machines read them, people read the logs.
+"""
+
+from __future__ import annotations
+
+TOKEN_MESSAGES: dict[str, tuple[str, str]] = {
+    # /system: issue and revoke api keys and tokens
+    "tok.title": ("接口密钥与令牌", "API keys and tokens"),
+    "tok.intro": (
+        "Open311 api key 供第三方上报应用使用；机器令牌供巡查车、停车计数器等设备调用 /api/v1；"
+        "大屏令牌供指挥大屏只读访问。限定社区的密钥只能看到并上报该社区的事件。",
+        "Open311 api keys are for third-party reporting apps; machine tokens for the camera car, parking "
+        "counters and other devices calling /api/v1; wall tokens for the read-only wall screens. A key limited "
+        "to one community sees and reports that community's cases only.",
+    ),
+    "tok.kind": ("类型", "Kind"),
+    "tok.kind.open311": ("Open311 api key", "Open311 api key"),
+    "tok.kind.machine": ("机器令牌", "Machine token"),
+    "tok.kind.wall": ("大屏令牌", "Wall token"),
+    "tok.name": ("名称（持有者）", "Name (who holds it)"),
+    "tok.name_help": (
+        "例如“巡查车 1 号”或“市民通 App”，最多 80 个字符。",
+        "For example 'camera car 1' or 'citizen app', at most 80 characters.",
+    ),
+    "tok.community": ("限定社区", "Community"),
+    "tok.community_all": ("全部社区", "Every community"),
+    "tok.issue": ("签发", "Issue"),
+    "tok.issued": (
+        "已签发“{name}”。请立即复制保存，此密钥只显示这一次：",
+        "Issued '{name}'. Copy it now; it is shown this once only:",
+    ),
+    "tok.error.name": ("请填写名称（1–80 个字符）。", "Please give a name (1–80 characters)."),
+    "tok.error.kind": ("请选择类型。", "Please choose a kind."),
+    "tok.error.community": ("所选社区不存在。", "That community does not exist."),
+    "tok.list": ("已签发的密钥", "Keys and tokens issued"),
+    "tok.none": ("尚未签发任何密钥。", "No key or token has been issued yet."),
+    "tok.id": ("编号", "No."),
+    "tok.created": ("签发时间", "Issued"),
+    "tok.last_used": ("最近使用", "Last used"),
+    "tok.state": ("状态", "State"),
+    "tok.active": ("有效", "Active"),
+    "tok.revoked_at": ("已吊销 {at}", "Revoked {at}"),
+    "tok.never": ("从未", "never"),
+    "tok.revoke": ("吊销", "Revoke"),
+    "tok.revoked": (
+        "已吊销密钥 {id}，使用它的请求将立即被拒绝。",
+        "Key {id} revoked; requests using it are refused at once.",
+    ),
+    "tok.revoke_failed": ("密钥 {id} 不存在或已被吊销。", "Key {id} does not exist or is already revoked."),
+    # Open311 GeoReport v2: what a client shows its user about a service request
+    "o311.note.reported": ("已受理，等待网格员处置。", "Received; waiting for the grid worker."),
+    "o311.note.in_progress": ("处置中（{level}）。", "Being handled ({level})."),
+    "o311.note.resolved": ("已处置，等待核查。", "Resolved; waiting to be checked."),
+    "o311.note.closed": ("已处置并核查通过，已办结。", "Resolved and checked; closed."),
+    "o311.note.rejected": ("不属于社区受理范围，未予受理。", "Rejected: not a matter for the community."),
+    "o311.note.duplicate": (
+        "附近已有同类事件 {code}，本次上报已合并处置。",
+        "Merged into request {code}, the same problem reported nearby.",
+    ),
+    "o311.notice": ("处置等级：{grade}。", "Grade: {grade}."),
+    "o311.notice_due": ("处置等级：{grade}；本级处置时限 {due}。", "Grade: {grade}; due at this level by {due}."),
+    "o311.agency": ("{community}·{level}", "{community} · {level}"),
+    "o311.service_description": (
+        "{name}。系统根据描述自动判定处置等级，通常为“{grade}”；危及人身安全时为“紧急”。",
+        "{name}. The grade is worked out from the description: usually {grade}, urgent when people are in danger.",
+    ),
+    "o311.contact": (
+        "社区驾驶舱 Open311 接口；如需 api key，请联系社区管理员。",
+        "Community Cockpit Open311 endpoint; ask the community's administrator for an api key.",
+    ),
+    "o311.key_service": (
+        "api key 由社区管理员在“系统”页面或命令行签发。",
+        "Api keys are issued by the community's administrator (System page or command line).",
+    ),
+}

@@ -1,0 +1,243 @@
+"""The staff report form (登记事件): a problem staff found or were told about becomes a case like any
+other — graded from its text (the suggestion updates as they type), placed, linked to an open case
+nearby if there is one, and sent to the grid worker."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import uuid
+
+import dash_bootstrap_components as dbc
+from dash import Input, Output, State, dcc, html, no_update
+
+from auth.context import current_config, current_engine
+from auth.guard import ALL_ROLES, guarded
+from components.common import page_header
+from data_access.cases import filter_options
+from data_access.db import reading, writing
+from data_access.grading import classify_report
+from data_access.intake import IntakeError, Report, estates_and_buildings, submit_report
+from data_access.photos import store_photo
+from domain.catalog import CATEGORY_BY_CODE
+from domain.photos import MAX_PHOTOS_PER_REPORT, PhotoError
+from i18n import pick, t
+from pages._context import PageContext, page_context
+
+# Viewers read; every role that works cases may register one.
+REPORTING_ROLES = frozenset(ALL_ROLES - {"viewer"})
+PAGE = {"path": "/governance/new", "roles": REPORTING_ROLES, "order": 4}
+
+
+def layout(ctx: PageContext, **_kwargs):
+    lang = ctx.lang
+    with reading(current_engine()) as s:
+        categories = filter_options(s, ctx.community_ids)["categories"]
+        places = estates_and_buildings(s, ctx.community_ids)
+
+    def field(label_key: str, control, html_for: str):  # noqa: ANN001
+        return html.Div([dbc.Label(t(label_key, lang), html_for=html_for), control], className="mb-3")
+
+    form = dbc.Card(
+        dbc.CardBody(
+            [
+                # one id per rendering of the form: a double click or a retry opens one case, not two
+                dcc.Store(id="newcase-submission", data=uuid.uuid4().hex),
+                field(
+                    "newcase.text",
+                    dbc.Textarea(id="newcase-text", rows=4, maxLength=4000, debounce=True,
+                                 placeholder=t("newcase.text_placeholder", lang)),
+                    "newcase-text",
+                ),
+                html.Div(id="newcase-suggestion", className="mb-3", **{"aria-live": "polite"}),
+                field(
+                    "newcase.category",
+                    dcc.Dropdown(
+                        id="newcase-category",
+                        options=[{"label": pick(lang, c["name_zh"], c["name_en"]), "value": c["code"]}
+                                 for c in categories],
+                        placeholder=t("newcase.category_auto", lang),
+                    ),
+                    "newcase-category",
+                ),
+                dbc.Row(
+                    [
+                        dbc.Col(
+                            field(
+                                "newcase.estate",
+                                dcc.Dropdown(
+                                    id="newcase-estate",
+                                    options=[{"label": pick(lang, e["name_zh"], e["name_en"]), "value": e["id"]}
+                                             for e in places],
+                                    placeholder=t("newcase.choose", lang),
+                                ),
+                                "newcase-estate",
+                            ),
+                            md=6,
+                        ),
+                        dbc.Col(field("newcase.building", dcc.Dropdown(id="newcase-building", options=[],
+                                                                   placeholder=t("newcase.choose", lang)),
+                                      "newcase-building"), md=6),
+                    ]
+                ),
+                dcc.Store(id="newcase-places", data=places),
+                field("newcase.contact", dbc.Input(id="newcase-contact", maxLength=120), "newcase-contact"),
+                field(
+                    "newcase.photos",
+                    dcc.Upload(
+                        id="newcase-photos",
+                        children=html.Div([html.I(className="bi bi-camera me-2"), t("wf.photos_drop", lang)]),
+                        multiple=True,
+                        accept="image/jpeg,image/png,image/webp",
+                        className="upload-zone",
+                    ),
+                    "newcase-photos",
+                ),
+                html.Div(id="newcase-photos-chosen", className="form-text mb-3"),
+                dbc.Button(t("newcase.submit", lang), id="newcase-submit", color="primary", n_clicks=0),
+                html.Div(id="newcase-result", className="mt-3"),
+            ]
+        )
+    )  # fmt: skip
+    return html.Div(
+        [
+            html.A(["← ", t("case.back", lang)], href="/governance", className="small"),
+            page_header(t("newcase.title", lang), t("newcase.subtitle", lang)),
+            dbc.Row(dbc.Col(form, lg=8)),
+        ]
+    )
+
+
+def _decode(contents: list[str] | None) -> list[bytes]:
+    out = []
+    for item in contents or []:
+        try:
+            out.append(base64.b64decode((item or "").partition(",")[2], validate=True))
+        except (binascii.Error, ValueError):
+            out.append(b"")
+    return out
+
+
+def register_callbacks(app) -> None:  # noqa: ANN001
+    @app.callback(
+        Output("newcase-building", "options"),
+        Output("newcase-building", "value"),
+        Input("newcase-estate", "value"),
+        State("newcase-places", "data"),
+    )
+    @guarded(REPORTING_ROLES)
+    def buildings_of(estate_id, places):
+        lang = page_context().lang
+        estate = next((e for e in places or [] if e["id"] == estate_id), None)
+        options = [
+            {"label": pick(lang, b["name_zh"], b["name_en"]), "value": b["id"]}
+            for b in (estate or {}).get("buildings", [])
+        ]
+        return options, None
+
+    @app.callback(Output("newcase-photos-chosen", "children"), Input("newcase-photos", "filename"),
+                  prevent_initial_call=True)  # fmt: skip
+    @guarded(REPORTING_ROLES)
+    def photos_chosen(filenames):
+        return t("wf.photos_chosen", page_context().lang, n=len(filenames or []))
+
+    @app.callback(Output("newcase-suggestion", "children"), Input("newcase-text", "value"), State("newcase-category", "value"),
+                  prevent_initial_call=True)  # fmt: skip
+    @guarded(REPORTING_ROLES)
+    def suggest(text, category):
+        ctx = page_context()
+        if not text or not text.strip():
+            return None
+        grading = classify_report(current_engine(), text[:4000], category_hint=category, source="staff", now=ctx.now)
+        return _suggestion(grading, ctx.lang)
+
+    @app.callback(
+        Output("newcase-result", "children"),
+        Input("newcase-submit", "n_clicks"),
+        State("newcase-submission", "data"),
+        State("newcase-text", "value"),
+        State("newcase-category", "value"),
+        State("newcase-estate", "value"),
+        State("newcase-building", "value"),
+        State("newcase-contact", "value"),
+        State("newcase-photos", "contents"),
+        State("newcase-photos", "filename"),
+        prevent_initial_call=True,
+    )
+    @guarded(REPORTING_ROLES)
+    def submit(n_clicks, submission, text, category, estate_id, building_id, contact, photo_contents, photo_names):
+        if not n_clicks:
+            return no_update
+        ctx = page_context()
+        lang, config, engine = ctx.lang, current_config(), current_engine()
+        if category is not None and category not in CATEGORY_BY_CODE:
+            return dbc.Alert(t("newcase.error.unknown_category", lang), color="danger")
+        if (
+            estate_id is not None
+            and not isinstance(estate_id, int)
+            or building_id is not None
+            and not isinstance(building_id, int)
+        ):
+            return dbc.Alert(t("newcase.error.unknown_estate", lang), color="danger")
+        if estate_id is None and building_id is None:
+            return dbc.Alert(t("newcase.error.place_required", lang), color="danger")
+        if len(photo_contents or []) > MAX_PHOTOS_PER_REPORT:
+            return dbc.Alert(t("wf.error.too_many_photos", lang), color="danger")
+        photos = []
+        for name, data in zip(photo_names or [], _decode(photo_contents), strict=False):
+            try:
+                photos.append(store_photo(config.instance_path, data, config["photo_max_bytes"]))
+            except PhotoError as exc:
+                message = t("wf.photo_error", lang, name=str(name)[:80], error=t(f"photo.error.{exc.code}", lang))
+                return dbc.Alert(message, color="danger")
+        report = Report(
+            source="staff", source_ref=f"form:{submission}"[:80], text=(text or "").strip(),
+            category_hint=category, estate_id=estate_id, building_id=building_id,
+            contact=(contact or "").strip() or None, actor_id=ctx.user.id, actor_label="staff", photos=tuple(photos),
+        )  # fmt: skip
+        if not report.text:
+            return dbc.Alert(t("newcase.error.text_required", lang), color="danger")
+        grading = classify_report(engine, report.text, category_hint=category, source="staff", now=ctx.now)
+        try:
+            with writing(engine) as s:
+                if estate_id is not None and not _in_scope(s, ctx, estate_id):
+                    raise IntakeError("unknown_estate", "estate")
+                result = submit_report(s, report, grading, ctx.now, duplicate_radius_m=config["duplicate_radius_m"])
+        except IntakeError as exc:
+            return dbc.Alert(t(f"newcase.error.{exc.code}", lang), color="danger")
+        if result.duplicate_of_code:
+            message = t("newcase.duplicate", lang, original=result.duplicate_of_code, code=result.tracking_code)
+        else:
+            message = t("newcase.created", lang, code=result.tracking_code)
+        return dbc.Alert(
+            [
+                message,
+                " ",
+                html.A(t("newcase.open", lang), href=f"/governance/case/{result.case_id}", id="newcase-open"),
+            ],
+            color="success",
+        )
+
+
+def _in_scope(session, ctx: PageContext, estate_id: int) -> bool:  # noqa: ANN001
+    places = estates_and_buildings(session, ctx.community_ids)
+    return any(e["id"] == estate_id for e in places)
+
+
+def _suggestion(grading, lang: str):  # noqa: ANN001, ANN202
+    category = CATEGORY_BY_CODE.get(grading.category)
+    name = pick(lang, category.name_zh, category.name_en) if category else grading.category
+    parts = [
+        html.Span(
+            t("newcase.suggestion", lang, category=name, grade=t(f"grade.{grading.grade}", lang),
+              confidence=f"{grading.confidence * 100:.0f}%"),
+            className="fw-semibold",
+        ),
+    ]  # fmt: skip
+    if grading.cues:
+        parts.append(
+            html.Div(t("newcase.cues", lang, cues="、".join(grading.cues)), className="small text-body-secondary")
+        )
+    return dbc.Alert(
+        parts, color="danger" if grading.grade == "urgent" else "info", className="py-2", id="newcase-suggested"
+    )
