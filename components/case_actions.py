@@ -80,13 +80,7 @@ def actions_panel(
                     html.Div(
                         [
                             dbc.Label(t("wf.photos", lang), html_for="case-photos"),
-                            dcc.Upload(
-                                id="case-photos",
-                                children=html.Div([html.I(className="bi bi-camera me-2"), t("wf.photos_drop", lang)]),
-                                multiple=True,
-                                accept="image/jpeg,image/png,image/webp",
-                                className="upload-zone mb-1",
-                            ),
+                            photo_upload("case-photos", lang),
                             html.Div(id="case-photos-chosen", className="form-text mb-2"),
                         ],
                         style=shown("resolve" in allowed),
@@ -205,6 +199,25 @@ def photo_strip(photos: list[dict], lang: str) -> html.Div | None:
             )
         )
     return html.Div([html.H6(t("wf.photos_title", lang), className="mt-3"), *groups], id="case-photo-strip")
+
+
+def photo_upload(upload_id: str, lang: str) -> dcc.Upload:
+    """Up to three photos; the server checks them again by content (domain.photos)."""
+    return dcc.Upload(
+        id=upload_id,
+        children=html.Div(
+            [html.I(className="bi bi-camera me-2", **{"aria-hidden": "true"}), t("wf.photos_drop", lang)]
+        ),
+        multiple=True,
+        accept="image/jpeg,image/png,image/webp",
+        className="upload-zone mb-1",
+    )
+
+
+def photo_error_text(exc, lang: str) -> str:  # noqa: ANN001 - domain.photos.PhotoError
+    if exc.code == "too_many":
+        return t("wf.error.too_many_photos", lang)
+    return t("wf.photo_error", lang, name=exc.name or "—", error=t(f"photo.error.{exc.code}", lang))
 
 
 def feedback(message: str, ok: bool) -> dbc.Alert:

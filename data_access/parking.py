@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import numpy as np
-from sqlalchemy import Integer, String, delete, func, select, type_coerce
+from sqlalchemy import BigInteger, Integer, cast, delete, extract, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -44,22 +44,40 @@ def load_samples(
 ) -> dict[int, tuple[np.ndarray, np.ndarray]]:
     """Samples per lot in [since, until], as numpy arrays (times at minute resolution, counts).
 
-    At district scale this reads millions of rows, so it skips per-row datetime objects: SQLite's
-    stored ISO text goes straight to numpy, which parses it in bulk.
+    At district scale this reads millions of rows, so the database turns each time into whole
+    minutes since 1970 (of the naive local time) and the rows come straight from the driver's
+    cursor: no per-row datetime or Row objects, and numpy takes the integers as they are.
     """
+    if not lot_ids:
+        return {}
     sqlite = session.get_bind().dialect.name == "sqlite"
-    at = type_coerce(ParkingSample.sampled_at, String) if sqlite else ParkingSample.sampled_at
-    rows = session.execute(
-        select(ParkingSample.lot_id, at, ParkingSample.occupied)
+    minutes = (
+        cast(func.strftime("%s", ParkingSample.sampled_at), Integer) / 60
+        if sqlite
+        else cast(func.floor(extract("epoch", ParkingSample.sampled_at) / 60), BigInteger)
+    )
+    query = (
+        select(ParkingSample.lot_id, minutes, ParkingSample.occupied)
         .where(ParkingSample.lot_id.in_(lot_ids), ParkingSample.sampled_at >= since, ParkingSample.sampled_at <= until)
         .order_by(ParkingSample.lot_id, ParkingSample.sampled_at)
-    ).all()
+    )
+    compiled = query.compile(dialect=session.get_bind().dialect, compile_kwargs={"render_postcompile": True})
+    params = compiled.params
+    args = [params[name] for name in compiled.positiontup] if compiled.positional else params
+    if sqlite:  # SQLAlchemy stores datetimes in SQLite as this text; compare like with like
+        args = [a.strftime("%Y-%m-%d %H:%M:%S.%f") if isinstance(a, datetime) else a for a in args]
+    cursor = session.connection().connection.driver_connection.cursor()
+    try:
+        cursor.execute(str(compiled), args)
+        rows = cursor.fetchall()
+    finally:
+        cursor.close()
     if not rows:
         return {}
-    lots, times, counts = zip(*rows, strict=True)
-    lots = np.asarray(lots)
-    times = np.asarray(times).astype("datetime64[m]") if sqlite else np.asarray(times, dtype="datetime64[m]")
-    counts = np.asarray(counts, dtype=float)
+    table = np.array(rows, dtype=np.int64)
+    lots = table[:, 0]
+    times = table[:, 1].astype("datetime64[m]")
+    counts = table[:, 2].astype(float)
     starts = np.flatnonzero(np.r_[True, lots[1:] != lots[:-1]])
     ends = np.r_[starts[1:], len(lots)]
     return {int(lots[a]): (times[a:b], counts[a:b]) for a, b in zip(starts, ends, strict=True)}

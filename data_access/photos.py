@@ -9,6 +9,8 @@ same photo sent twice is stored once.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import io
 import os
@@ -90,3 +92,26 @@ def photo_path(instance_dir: str | Path, sha256: str, mime: str) -> Path:
     if not _SHA.match(sha256) or mime not in ACCEPTED:
         raise PhotoError("not_found")
     return photo_dir(instance_dir) / sha256[:2] / f"{sha256}.{ACCEPTED[mime]}"
+
+
+def store_uploaded_photos(
+    instance_dir: str | Path, data_urls: list[str] | None, names: list[str] | None, max_bytes: int, most: int
+) -> list[StoredPhoto]:
+    """Photos from a browser upload (data: URLs, as Dash's Upload sends them), each checked and stored.
+    PhotoError("too_many") past `most`; any other PhotoError carries the offending file's name."""
+    data_urls = data_urls or []
+    if len(data_urls) > most:
+        raise PhotoError("too_many")
+    names = list(names or []) + [""] * len(data_urls)
+    stored = []
+    for data_url, name in zip(data_urls, names, strict=False):
+        try:
+            data = base64.b64decode((data_url or "").partition(",")[2], validate=True)
+        except (binascii.Error, ValueError):
+            data = b""  # refused below as an empty file
+        try:
+            stored.append(store_photo(instance_dir, data, max_bytes))
+        except PhotoError as exc:
+            exc.name = str(name)[:80]
+            raise
+    return stored

@@ -14,6 +14,7 @@ from datetime import datetime
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from data_access.audit import record_read
 from data_access.models import (
     Category,
     Community,
@@ -28,6 +29,7 @@ from data_access.notify import INBOX, OutboxNotifier
 from data_access.photos import StoredPhoto
 from data_access.scope import community_ids_for
 from domain.catalog import GRADE_EN, GRADE_ZH, GRADES
+from domain.masking import mask_contact
 from domain.notify import Notifier
 from domain.workcalendar import due_at
 from domain.workflow import (
@@ -439,3 +441,24 @@ def case_photos(session: Session, case_id: int) -> list[dict]:
         .order_by(EventPhoto.created_at, EventPhoto.id)
     )
     return [dict(r._mapping) for r in rows]
+
+
+CONTACT_ROLES = ("grid_worker", "grid_leader", "secretary", "street_cadre", "department")
+
+
+def masked_contact(session: Session, case_id: int) -> str | None:
+    contact = session.scalar(select(Event.reporter_contact).where(Event.id == case_id))
+    return mask_contact(contact) if contact else None
+
+
+def reveal_contact(session: Session, user_id: int, case_id: int, now: datetime) -> str | None:
+    """The reporter's contact in full, for the roles that call reporters back, within their scope;
+    every reveal is written to the audit log. None when the caller may not see it."""
+    actor = actor_for(session, user_id)
+    event = session.get(Event, case_id)
+    if actor is None or event is None or actor.role not in CONTACT_ROLES:
+        return None
+    if event.community_id not in actor.community_ids or not event.reporter_contact:
+        return None
+    record_read(session, user_id, "event.reporter_contact", str(case_id), event.tracking_code, now)
+    return event.reporter_contact

@@ -63,3 +63,18 @@ def mask_phone(phone: str | None) -> str:
     tail = min(4, n // 2)
     head = min(3, max(0, n // 2 - tail))
     return prefix + text[:head] + "*" * (n - head - tail) + (text[-tail:] if tail else "")
+
+
+def mask_contact(contact: str | None) -> str:
+    """A reporter's contact as free text: a phone number masked as phones are, an e-mail address as
+    "z***@example.com" (the mailbox hidden, the domain kept), anything else with at most a quarter shown."""
+    text = (contact or "").strip()
+    if not text:
+        return ""
+    if "@" in text:
+        local, _sep, domain = text.rpartition("@")
+        return (local[:1] + "***@" + domain) if local else "***@" + domain
+    if re.fullmatch(r"\+?[\d\s\-()]{5,}", text):
+        return mask_phone(text)
+    keep = len(text) // 4
+    return text[:keep] + "*" * (len(text) - keep)

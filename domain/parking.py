@@ -153,11 +153,27 @@ def compute_shareable(times: np.ndarray, counts: np.ndarray, settings: LotSettin
     if observed.max() == observed.min():
         return withheld("counter_stuck")
 
-    per_slot = np.nanquantile(grid, settings.quantile, axis=0)
+    per_slot = column_quantile(grid, settings.quantile)
     peak = float(per_slot.max())
     report["peak_slot"] = int(per_slot.argmax())
     shareable = max(0, math.floor(settings.capacity - peak - settings.safety_buffer + 1e-9))
     return ShareableResult("published", shareable, round(peak, 3), None, data_from, data_to, used, report)
+
+
+def column_quantile(grid: np.ndarray, q: float) -> np.ndarray:
+    """The q-quantile of each column, ignoring NaN, with numpy's default linear interpolation.
+
+    Same values as np.nanquantile(grid, q, axis=0), which loops over the columns in Python and
+    was a fifth of the district run; sorting once and indexing does every column together."""
+    ordered = np.sort(grid, axis=0)  # NaN sorts last
+    n = (~np.isnan(grid)).sum(axis=0)
+    position = q * np.maximum(n - 1, 0)
+    low = np.floor(position).astype(int)
+    high = np.minimum(low + 1, np.maximum(n - 1, 0))
+    columns = np.arange(grid.shape[1])
+    lower, upper = ordered[low, columns], ordered[high, columns]
+    result = lower + (upper - lower) * (position - low)
+    return np.where(n > 0, result, np.nan)
 
 
 OVERSTAY_CHECK_AFTER = timedelta(minutes=30)  # shared cars have had half an hour to leave

@@ -13,9 +13,10 @@ MAX_PHOTOS_PER_REPORT = 3
 class PhotoError(ValueError):
     """A photo that cannot be taken; `code` is a stable key (photo.error.<code> in the UI)."""
 
-    def __init__(self, code: str) -> None:
+    def __init__(self, code: str, name: str = "") -> None:
         super().__init__(code)
         self.code = code
+        self.name = name  # the uploaded file's name, when there is one to show
 
 
 def sniff(data: bytes) -> str | None:

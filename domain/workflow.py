@@ -39,6 +39,8 @@ L4_DEPARTMENT_KINDS = ("order",)
 SUPERVISES_UP_TO = {"grid_leader": 2, "secretary": 4, "street_cadre": 4}
 GRID_BOUND_ROLES = ("grid_worker", "grid_leader")
 REGRADE_ROLES = ("grid_leader", "secretary", "street_cadre", "admin")
+# Every staff role may register a case except the read-only viewer.
+REPORTING_ROLES = frozenset(("grid_worker", "grid_leader", "secretary", "street_cadre", "department", "admin"))
 
 
 class WorkflowError(ValueError):

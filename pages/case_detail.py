@@ -4,21 +4,26 @@ mark as duplicate). Every step is checked again on the server by `data_access.wo
 
 from __future__ import annotations
 
-import base64
-import binascii
-
 import dash_bootstrap_components as dbc
 from dash import ALL, Input, Output, State, ctx, dcc, html, no_update
 
 from auth.context import current_config, current_engine
 from auth.guard import ALL_ROLES, guarded
-from components.case_actions import actions_panel, feedback, photo_strip
+from components.case_actions import actions_panel, feedback, photo_error_text, photo_strip
 from components.cases import description_block, due_line, trail_timeline
 from components.common import fmt_time, grade_badge, not_found_note, page_header, status_badge
 from data_access.cases import case_detail, filter_options
 from data_access.db import reading, writing
-from data_access.photos import store_photo
-from data_access.workflow import act_as_user, actions_for_user, case_photos, l4_targets
+from data_access.photos import store_uploaded_photos
+from data_access.workflow import (
+    CONTACT_ROLES,
+    act_as_user,
+    actions_for_user,
+    case_photos,
+    l4_targets,
+    masked_contact,
+    reveal_contact,
+)
 from domain.photos import MAX_PHOTOS_PER_REPORT, PhotoError
 from domain.workflow import WorkflowError
 from i18n import pick, t
@@ -48,6 +53,7 @@ def case_body(ctx: PageContext, case_id: int):  # noqa: ANN201
             return None
         allowed = actions_for_user(s, ctx.user.id, case_id)
         photos = case_photos(s, case_id)
+        contact = masked_contact(s, case_id)
         categories = filter_options(s, ctx.community_ids)["categories"] if "regrade" in allowed else []
         targets = l4_targets(s, case_id) if "push_up" in allowed and detail["level"] == 3 else []
 
@@ -86,6 +92,7 @@ def case_body(ctx: PageContext, case_id: int):  # noqa: ANN201
             fact("case.resolved", fmt_time(detail["resolved_at"])),
             fact("case.closed", fmt_time(detail["closed_at"])),
             fact("case.reopened", str(detail["reopen_count"])),
+            fact("wf.contact", _contact_cell(contact, ctx.user.role, lang)) if contact else None,
         ]
     )
     duplicate = (
@@ -146,18 +153,35 @@ def case_body(ctx: PageContext, case_id: int):  # noqa: ANN201
     )
 
 
-def _decode_uploads(contents: list[str] | None) -> list[bytes]:
-    out = []
-    for item in contents or []:
-        _header, _sep, payload = (item or "").partition(",")
-        try:
-            out.append(base64.b64decode(payload, validate=True))
-        except (binascii.Error, ValueError):
-            out.append(b"")  # refused below as an empty file, with the file's name
-    return out
+def _contact_cell(masked: str, role: str, lang: str):  # noqa: ANN202
+    """Masked for everyone; the roles that call reporters back may reveal it, and that is audited."""
+    if role not in CONTACT_ROLES:
+        return html.Span(masked, id="case-contact")
+    return html.Span(
+        [
+            html.Span(masked, id="case-contact", className="me-2"),
+            dbc.Button(t("wf.contact_reveal", lang), id="case-contact-reveal", size="sm", color="link",
+                       className="p-0 align-baseline", n_clicks=0),
+        ]
+    )  # fmt: skip
 
 
 def register_callbacks(app) -> None:  # noqa: ANN001
+    @app.callback(
+        Output("case-contact", "children"),
+        Input("case-contact-reveal", "n_clicks"),
+        State("case-id", "data"),
+        prevent_initial_call=True,
+    )
+    @guarded(CONTACT_ROLES)
+    def reveal(n_clicks, case_id):
+        if not n_clicks or not isinstance(case_id, int):
+            return no_update
+        page = page_context()
+        with writing(current_engine()) as s:  # writing: the reveal itself is recorded
+            contact = reveal_contact(s, page.user.id, case_id, page.now)
+        return contact if contact is not None else no_update
+
     @app.callback(
         Output("case-photos-chosen", "children"),
         Input("case-photos", "filename"),
@@ -191,18 +215,15 @@ def register_callbacks(app) -> None:  # noqa: ANN001
         lang, action = page.lang, trigger.get("action")
         if not isinstance(case_id, int) or not isinstance(action, str):
             return no_update, feedback(t("wf.error.unknown_action", lang), ok=False)
-        config = current_config()
         photos = []
         if action == "resolve" and photo_contents:
-            if len(photo_contents) > MAX_PHOTOS_PER_REPORT:
-                return no_update, feedback(t("wf.error.too_many_photos", lang), ok=False)
-            names = photo_names or [""] * len(photo_contents)
-            for name, data in zip(names, _decode_uploads(photo_contents), strict=False):
-                try:
-                    photos.append(store_photo(config.instance_path, data, config["photo_max_bytes"]))
-                except PhotoError as exc:
-                    message = t("wf.photo_error", lang, name=str(name)[:80], error=t(f"photo.error.{exc.code}", lang))
-                    return no_update, feedback(message, ok=False)
+            config = current_config()
+            try:
+                photos = store_uploaded_photos(
+                    config.instance_path, photo_contents, photo_names, config["photo_max_bytes"], MAX_PHOTOS_PER_REPORT
+                )
+            except PhotoError as exc:
+                return no_update, feedback(photo_error_text(exc, lang), ok=False)
         extra = {
             "regrade": {"new_category": category, "new_grade": grade},
             "link_duplicate": {"duplicate_of_code": dup_code},

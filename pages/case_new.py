@@ -4,28 +4,26 @@ nearby if there is one, and sent to the grid worker."""
 
 from __future__ import annotations
 
-import base64
-import binascii
 import uuid
 
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, dcc, html, no_update
 
 from auth.context import current_config, current_engine
-from auth.guard import ALL_ROLES, guarded
+from auth.guard import guarded
+from components.case_actions import photo_error_text, photo_upload
 from components.common import page_header
 from data_access.cases import filter_options
 from data_access.db import reading, writing
 from data_access.grading import classify_report
 from data_access.intake import IntakeError, Report, estates_and_buildings, submit_report
-from data_access.photos import store_photo
+from data_access.photos import store_uploaded_photos
 from domain.catalog import CATEGORY_BY_CODE
 from domain.photos import MAX_PHOTOS_PER_REPORT, PhotoError
+from domain.workflow import REPORTING_ROLES
 from i18n import pick, t
 from pages._context import PageContext, page_context
 
-# Viewers read; every role that works cases may register one.
-REPORTING_ROLES = frozenset(ALL_ROLES - {"viewer"})
 PAGE = {"path": "/governance/new", "roles": REPORTING_ROLES, "order": 4}
 
 
@@ -84,13 +82,7 @@ def layout(ctx: PageContext, **_kwargs):
                 field("newcase.contact", dbc.Input(id="newcase-contact", maxLength=120), "newcase-contact"),
                 field(
                     "newcase.photos",
-                    dcc.Upload(
-                        id="newcase-photos",
-                        children=html.Div([html.I(className="bi bi-camera me-2"), t("wf.photos_drop", lang)]),
-                        multiple=True,
-                        accept="image/jpeg,image/png,image/webp",
-                        className="upload-zone",
-                    ),
+                    photo_upload("newcase-photos", lang),
                     "newcase-photos",
                 ),
                 html.Div(id="newcase-photos-chosen", className="form-text mb-3"),
@@ -106,16 +98,6 @@ def layout(ctx: PageContext, **_kwargs):
             dbc.Row(dbc.Col(form, lg=8)),
         ]
     )
-
-
-def _decode(contents: list[str] | None) -> list[bytes]:
-    out = []
-    for item in contents or []:
-        try:
-            out.append(base64.b64decode((item or "").partition(",")[2], validate=True))
-        except (binascii.Error, ValueError):
-            out.append(b"")
-    return out
 
 
 def register_callbacks(app) -> None:  # noqa: ANN001
@@ -181,15 +163,12 @@ def register_callbacks(app) -> None:  # noqa: ANN001
             return dbc.Alert(t("newcase.error.unknown_estate", lang), color="danger")
         if estate_id is None and building_id is None:
             return dbc.Alert(t("newcase.error.place_required", lang), color="danger")
-        if len(photo_contents or []) > MAX_PHOTOS_PER_REPORT:
-            return dbc.Alert(t("wf.error.too_many_photos", lang), color="danger")
-        photos = []
-        for name, data in zip(photo_names or [], _decode(photo_contents), strict=False):
-            try:
-                photos.append(store_photo(config.instance_path, data, config["photo_max_bytes"]))
-            except PhotoError as exc:
-                message = t("wf.photo_error", lang, name=str(name)[:80], error=t(f"photo.error.{exc.code}", lang))
-                return dbc.Alert(message, color="danger")
+        try:
+            photos = store_uploaded_photos(
+                config.instance_path, photo_contents, photo_names, config["photo_max_bytes"], MAX_PHOTOS_PER_REPORT
+            )
+        except PhotoError as exc:
+            return dbc.Alert(photo_error_text(exc, lang), color="danger")
         report = Report(
             source="staff", source_ref=f"form:{submission}"[:80], text=(text or "").strip(),
             category_hint=category, estate_id=estate_id, building_id=building_id,

@@ -13,6 +13,7 @@ from data_access.cases import GRID_ROW_LIMIT, PERIODS, CaseFilter, case_rows, fi
 from data_access.db import reading
 from data_access.metrics import handler_name
 from domain.catalog import GRADES, LEVELS, SOURCES
+from domain.workflow import REPORTING_ROLES
 from i18n import pick, t
 from pages._context import PageContext, page_context
 
@@ -94,7 +95,20 @@ def layout(ctx: PageContext, status: str | None = None, grade: str | None = None
     )
     return html.Div(
         [
-            page_header(t("gov.title", lang), t("gov.subtitle", lang)),
+            html.Div(
+                [
+                    page_header(t("gov.title", lang), t("gov.subtitle", lang)),
+                    dbc.Button(
+                        [html.I(className="bi bi-plus-lg me-1", **{"aria-hidden": "true"}), t("newcase.nav", lang)],
+                        href="/governance/new",
+                        color="primary",
+                        id="gov-new-case",
+                    )
+                    if ctx.user.role in REPORTING_ROLES
+                    else None,
+                ],
+                className="d-flex justify-content-between align-items-start",
+            ),
             filters,
             dcc.Store(id="gov-drill", data=drill),
             html.Div(drill_down_note(drill, name, lang) if drill else None, id="gov-drill-note"),

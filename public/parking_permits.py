@@ -13,7 +13,7 @@ import hmac
 import logging
 import re
 
-from flask import Blueprint, redirect, render_template, request, session, url_for
+from flask import Blueprint, redirect, request, session, url_for
 
 from auth.context import current_config, current_engine, current_lang
 from auth.guard import csrf_token
@@ -31,26 +31,12 @@ from data_access.permits import (
     run_allocation,
     window_lots,
 )
-from i18n import HTML_LANG, pick, t
+from i18n import pick, t
+from public.render import public_page
 
 bp = Blueprint("parking_permits", __name__, template_folder="templates")
 log = logging.getLogger(__name__)
 CODE = re.compile(r"^[A-Z0-9]{1,16}$")
-
-
-def _page(template: str, status: int = 200, **context):
-    lang = current_lang()
-    html = render_template(
-        template,
-        lang=lang,
-        html_lang=HTML_LANG[lang],
-        t=lambda key, **kw: t(key, lang, **kw),
-        pick=lambda zh, en: pick(lang, zh, en),
-        other_lang="en" if lang == "zh" else "zh",
-        here=request.full_path.rstrip("?") if request.method == "GET" else request.path,
-        **context,
-    )
-    return html, status
 
 
 def _form_page(window: str, values: dict, errors: list[str], status: int = 200):
@@ -68,7 +54,7 @@ def _form_page(window: str, values: dict, errors: list[str], status: int = 200):
         }
         for lot in lots
     ]
-    return _page(
+    return public_page(
         "permits/apply.html",
         status,
         window=window,
@@ -144,7 +130,7 @@ def lookup():
 
 
 def _not_found():
-    return _page("permits/not_found.html", 404)
+    return public_page("permits/not_found.html", 404)
 
 
 @bp.get("/parking/permit/<code>")
@@ -156,4 +142,4 @@ def status_page(code: str):
         permit = permit_status(s, code)
     if permit is None:
         return _not_found()
-    return _page("permits/status.html", permit=permit, fmt=lambda at: at.strftime("%Y-%m-%d %H:%M") if at else "")
+    return public_page("permits/status.html", permit=permit)

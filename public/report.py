@@ -20,7 +20,7 @@ import math
 import re
 import secrets
 
-from flask import Blueprint, redirect, render_template, request, send_file, session, url_for
+from flask import Blueprint, redirect, request, send_file, session, url_for
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from auth.context import current_config, current_engine, current_lang
@@ -43,7 +43,8 @@ from data_access.workflow import act, reporter_actor
 from domain.geo import valid_point
 from domain.photos import MAX_PHOTOS_PER_REPORT, PhotoError, check_upload
 from domain.workflow import NOTE_MAX, WorkflowError
-from i18n import HTML_LANG, pick, t
+from i18n import pick, t
+from public.render import public_page
 
 bp = Blueprint(
     "report", __name__, template_folder="templates", static_folder="static", static_url_path="/report/static"
@@ -68,21 +69,6 @@ FIELD_OF = {"text": "text", "category": "category", "estate": "estate", "buildin
 
 def _t(key: str, **params) -> str:
     return t(key, current_lang(), **params)
-
-
-def _page(template: str, status: int = 200, **context):
-    lang = current_lang()
-    context.setdefault("here", request.full_path.rstrip("?") if request.method == "GET" else request.path)
-    html = render_template(
-        template,
-        lang=lang,
-        html_lang=HTML_LANG[lang],
-        t=lambda key, **kw: t(key, lang, **kw),
-        pick=lambda zh, en: pick(lang, zh, en),
-        fmt=lambda at: at.strftime("%Y-%m-%d %H:%M") if at else "",
-        **context,
-    )
-    return html, status
 
 
 # --- the form ------------------------------------------------------------------------------------
@@ -189,7 +175,7 @@ def _form_page(values: dict, errors: list[tuple[str, str]], status: int = 200, p
         "sending": t("report.sending", lang),
         "max_photos": MAX_PHOTOS_PER_REPORT,
     }
-    return _page(
+    return public_page(
         "report/form.html",
         status,
         values=values,
@@ -379,7 +365,7 @@ def too_large(_exc):  # noqa: ANN001
 
 
 def _not_found():
-    return _page("report/not_found.html", 404)
+    return public_page("report/not_found.html", 404)
 
 
 def _normal_code(raw: str | None) -> str:
@@ -412,7 +398,7 @@ def _status_page(code: str, errors: list[str] | None = None, note: str = "", sta
         return _not_found()
     shown = view["original"] or view  # a duplicate follows the case it joined
     resolved_at, resolution = resolution_note(shown["timeline"])
-    return _page(
+    return public_page(
         "report/status.html",
         status,
         case=view,

@@ -137,7 +137,9 @@ def test_staff_report_form_opens_a_graded_case_once(site, sqlite_engine):
         assert events[0].holder_id == place["users"]["grid_worker"]
     viewer = app.server.test_client()
     login(viewer, "c1_viewer", "pw-viewer")
-    assert "common.forbidden" not in viewer.get("/governance/new").get_data(as_text=True)
+    from tests.test_web import _route
+
+    assert "您的角色无权查看此页面" in _route(viewer, "/governance/new")
     refused = viewer.post("/_dash-update-component", json={**payload, "state": payload["state"]},
                           headers={"X-CSRFToken": _csrf_cookie(viewer)})  # fmt: skip
     assert refused.status_code != 200
@@ -189,3 +191,37 @@ def test_resolving_with_photos_shows_them_on_the_trail(site, sqlite_engine):
     assert f"/photos/{photo.sha256}" in decoded(response)
     assert client.get(f"/photos/{photo.sha256}").status_code == 200
     assert app.server.test_client().get(f"/photos/{photo.sha256}").status_code != 200  # not for anonymous callers
+
+
+def test_reporter_contact_is_masked_and_every_reveal_is_audited(site, sqlite_engine):
+    from data_access.models import AuditLog
+    from tests.test_web import _route
+
+    app, _, case_id = site
+    with sqlite_engine.begin() as conn:
+        conn.execute(Event.__table__.update().values(reporter_contact="13812345678"))
+    worker = app.server.test_client()
+    login(worker, "c1_grid_worker", "pw-grid_worker")
+    page = _route(worker, f"/governance/case/{case_id}")
+    assert "138****5678" in page and "13812345678" not in page
+
+    def reveal(client):
+        payload = {
+            "output": "case-contact.children",
+            "outputs": {"id": "case-contact", "property": "children"},
+            "inputs": [{"id": "case-contact-reveal", "property": "n_clicks", "value": 1}],
+            "changedPropIds": ["case-contact-reveal.n_clicks"],
+            "state": [{"id": "case-id", "property": "data", "value": case_id}],
+        }
+        return client.post("/_dash-update-component", json=payload, headers={"X-CSRFToken": _csrf_cookie(client)})
+
+    revealed = reveal(worker)
+    assert revealed.status_code == 200 and "13812345678" in decoded(revealed)
+    viewer = app.server.test_client()
+    login(viewer, "c1_viewer", "pw-viewer")
+    assert "13812345678" not in _route(viewer, f"/governance/case/{case_id}")
+    refused = reveal(viewer)
+    assert "13812345678" not in refused.get_data(as_text=True)
+    with reading(sqlite_engine) as s:
+        audits = s.execute(select(AuditLog.username, AuditLog.entity, AuditLog.entity_id)).all()
+    assert [tuple(a) for a in audits] == [("c1_grid_worker", "event.reporter_contact", str(case_id))]

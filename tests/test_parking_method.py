@@ -150,3 +150,20 @@ def test_overstay_compares_with_the_lots_own_usual_level():
     assert overstay(315, usual, margin=15)[0] is False
     assert overstay(None, usual, margin=15) == (False, None)
     assert overstay(500, usual[:3], margin=15) == (False, None)  # too little history to judge
+
+
+def test_column_quantile_matches_numpy_nanquantile():
+    import warnings
+
+    from domain.parking import column_quantile
+
+    rng = np.random.default_rng(3)
+    for shape in ((56, 40), (8, 3), (1, 5)):
+        grid = rng.integers(0, 500, shape).astype(float)
+        grid[rng.random(shape) < 0.25] = np.nan
+        grid[:, 0] = np.nan  # a slot with no data at all stays NaN
+        for q in (0.0, 0.5, 0.9, 1.0):
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                expected = np.nanquantile(grid, q, axis=0)
+            assert np.allclose(column_quantile(grid, q), expected, equal_nan=True)
