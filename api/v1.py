@@ -388,9 +388,14 @@ def classify():
                     "confidence": round(grading.confidence, 3), "cues": list(grading.cues)})  # fmt: skip
 
 
+# Other modules serving under /api/v1 (their own blueprints) add their paths here when imported,
+# so the one description lists every route.
+EXTRA_PATHS: dict = {}
+
+
 @bp.route("/openapi.json", methods=["GET"])
 def openapi():
-    return jsonify(OPENAPI)
+    return jsonify({**OPENAPI, "paths": {**OPENAPI["paths"], **EXTRA_PATHS}})
 
 
 _ERROR = {
