@@ -23,6 +23,7 @@ install-test: $(VENV)/.test-installed
 run: install
 	$(PY) -m data_access init --demo
 	$(PY) -m jobs run parking --backfill-days 28 >/dev/null  # four weeks of published history (idempotent)
+	$(PY) -m jobs run estate_index --backfill-days 366 >/dev/null  # the demo year's monthly index (idempotent)
 	$(PY) app.py
 
 test:

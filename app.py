@@ -6,7 +6,6 @@ production runs `gunicorn 'app:create_server()'` workers and one `python -m jobs
 
 from __future__ import annotations
 
-import logging
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -18,9 +17,13 @@ from dash import Dash, Input, Output, State, html
 from flask import jsonify, send_from_directory
 
 from api.health import bp as health_bp
+from api.index_print import bp as index_print_bp
 from api.open311 import bp as open311_bp
 from api.photos import bp as photos_bp
 from api.v1 import bp as api_v1_bp
+from api.v1_index import bp as api_v1_index_bp
+from api.v1_iot import bp as api_v1_iot_bp
+from auth import requestlog
 from auth.context import EXTENSION, current_engine, current_lang, current_user
 from auth.guard import ALL_ROLES, Forbidden, after_request, before_request, guarded
 from auth.views import bp as auth_bp
@@ -28,14 +31,40 @@ from components.common import forbidden_note, not_found_note
 from components.shell import navbar
 from data_access.db import make_engine, reading
 from data_access.notify import unread_count
+from data_access.shared_state import make_state
 from i18n import HTML_LANG, t
-from pages import case_detail, case_new, data, governance, hotspots, inbox, metrics, parking, services, system
+from pages import (
+    access,
+    audit,
+    case_detail,
+    case_new,
+    compare,
+    data,
+    devices,
+    estate_index,
+    governance,
+    hotspots,
+    inbox,
+    metrics,
+    parking,
+    service_request_detail,
+    service_requests,
+    services,
+    system,
+    talent_library,
+    welfare,
+)
 from pages._context import page_context
 from public.parking_permits import bp as parking_permits_bp
 from public.report import bp as report_bp
+from public.service_request import bp as service_request_bp
+from public.vote import bp as vote_bp
 from settings import Config, ensure_secret_key, load_config
 
-PAGE_MODULES = (hotspots, data, governance, metrics, case_detail, case_new, parking, services, system, inbox)
+PAGE_MODULES = (
+    hotspots, data, devices, access, welfare, audit, governance, metrics, case_detail, case_new, parking, services,
+    service_requests, service_request_detail, talent_library, estate_index, compare, system, inbox,
+)  # fmt: skip
 VENDOR_DIR = Path(flask_bootstrap.__file__).parent / "static" / "bootstrap5"
 STYLESHEETS = ["/vendor/bootstrap5/css/bootstrap.min.css", "/vendor/bootstrap5/css/font/bootstrap-icons.min.css"]
 
@@ -85,10 +114,15 @@ def _serve_shell():
     """The frame around every page: navbar from the page registry (only pages the caller may open)."""
     user = current_user()
     lang = current_lang()
+    # pages for several communities (the comparison view) only in the navbar of callers who see several
+    wide = user is not None and len(page_context().community_ids) > 1
     entries = [
         {**page, "path": page["path"]}
         for page in sorted(dash.page_registry.values(), key=lambda p: 99 if p.get("order") is None else p["order"])
-        if page.get("nav_key") and user is not None and user.role in page.get("roles", ())
+        if page.get("nav_key")
+        and user is not None
+        and user.role in page.get("roles", ())
+        and (wide or not page.get("multi_community"))
     ]
     return html.Div(
         [
@@ -131,15 +165,21 @@ def create_app(overrides: dict[str, Any] | None = None, config: Config | None = 
         # three photos at their cap, base64-inflated when they come through a Dash upload, plus the form
         MAX_CONTENT_LENGTH=max(16 * 1024 * 1024, 4 * config["photo_max_bytes"] + 2 * 1024 * 1024),
     )
-    server.extensions[EXTENSION] = {"config": config, "engine": engine}
+    server.extensions[EXTENSION] = {"config": config, "engine": engine, "shared_state": make_state(config["redis_url"])}
+    requestlog.install(server)  # first, so even refused requests carry an id
     server.before_request(before_request)
     server.after_request(after_request)
     server.register_blueprint(auth_bp)
     server.register_blueprint(health_bp)
     server.register_blueprint(api_v1_bp)
+    server.register_blueprint(api_v1_iot_bp)
     server.register_blueprint(open311_bp)
     server.register_blueprint(parking_permits_bp)
     server.register_blueprint(report_bp)
+    server.register_blueprint(service_request_bp)
+    server.register_blueprint(vote_bp)
+    server.register_blueprint(api_v1_index_bp)
+    server.register_blueprint(index_print_bp)
     server.register_blueprint(photos_bp)
 
     @server.route("/vendor/bootstrap5/<path:filename>")
@@ -155,7 +195,7 @@ def create_app(overrides: dict[str, Any] | None = None, config: Config | None = 
         dash.register_page(
             module.__name__,
             layout=_guarded_layout(module),
-            title=_page_title(module.PAGE.get("nav_key", "case.title")),
+            title=_page_title(module.PAGE.get("title_key") or module.PAGE.get("nav_key", "case.title")),
             **meta,
         )
         module.register_callbacks(app)
@@ -173,7 +213,9 @@ def create_app(overrides: dict[str, Any] | None = None, config: Config | None = 
 
 def create_server():
     """For gunicorn: `gunicorn 'app:create_server()'`. Workers never run the scheduler."""
-    return create_app().server
+    config = load_config()
+    requestlog.configure_logging(config["log_format"])
+    return create_app(config=config).server
 
 
 def main() -> None:
@@ -182,8 +224,8 @@ def main() -> None:
     from data_access.migrate import upgrade_to_head
     from data_access.reference import seed_reference
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     config = load_config()
+    requestlog.configure_logging(config["log_format"])
     app = create_app(config=config)
     engine = app.server.extensions[EXTENSION]["engine"]
     upgrade_to_head(engine)

@@ -47,6 +47,14 @@ SETTINGS: tuple[Setting, ...] = (
         help_zh="任意 SQLAlchemy 连接串；留空即使用 <instance_dir>/cockpit.db（SQLite）。",
     ),
     Setting(
+        "redis_url",
+        "",
+        str,
+        "Redis for what gunicorn workers share (rate limits, login-failure counts, the view cache), "
+        "e.g. redis://127.0.0.1:6379/0; empty keeps them in the process (one `python app.py`).",
+        help_zh="多个 Web 进程共享限流、登录失败计数和页面缓存所用的 Redis，如 redis://127.0.0.1:6379/0；留空则保存在本进程内。",
+    ),
+    Setting(
         "host",
         "127.0.0.1",
         str,
@@ -144,6 +152,28 @@ SETTINGS: tuple[Setting, ...] = (
         help_zh="同一客户端（IP）在限流窗口内可在 /report 提交的上报次数。",
     ),
     Setting(
+        "public_vote_limit",
+        30,
+        int,
+        "Ballots (right or wrong code) one client (IP address) may send on /vote within the rate window.",
+        help_zh="同一客户端（IP）在限流窗口内可在 /vote 提交投票的次数（投票码对错都计）。",
+    ),
+    Setting(
+        "public_request_limit",
+        10,
+        int,
+        "Service requests one client (IP address) may submit on /request within the rate window.",
+        help_zh="同一客户端（IP）在限流窗口内可在 /request 提交的服务需求数。",
+    ),
+    Setting(
+        "service_auto_assign_margin",
+        15,
+        int,
+        "Points (of 100) by which the best match must beat the next for a new service request to be "
+        "assigned without staff confirming it; 0 turns auto-assignment off.",
+        help_zh="新服务需求最佳人选得分（满分 100）须领先第二名多少分才自动指派；0 表示关闭自动指派、全部由工作人员确认。",
+    ),
+    Setting(
         "classify_rate_limit",
         60,
         int,
@@ -177,6 +207,69 @@ SETTINGS: tuple[Setting, ...] = (
         int,
         "How often the escalation job moves overdue cases up one level.",
         help_zh="超时自动升级任务的运行间隔（秒）。",
+    ),
+    Setting(
+        "scheduler_heartbeat_seconds",
+        5,
+        int,
+        "How often each scheduler process records that it is alive (and the leader checks its lock).",
+        help_zh="每个定时任务进程记录心跳（主进程同时检查锁）的间隔（秒）。",
+    ),
+    Setting(
+        "scheduler_standby_poll_seconds",
+        10,
+        int,
+        "How often a standby scheduler tries to take over the lock; the failover time is about this.",
+        help_zh="备用定时任务进程尝试接管锁的间隔（秒），约等于故障切换时间。",
+    ),
+    Setting(
+        "log_format",
+        "text",
+        str,
+        "Log lines as text (for people) or json (one object per line, for a log collector); each carries the request id.",
+        help_zh="日志格式：text（便于阅读）或 json（每行一个 JSON 对象，便于日志采集）；每行带请求编号。",
+    ),
+    Setting(
+        "door_event_retention_days",
+        30,
+        int,
+        "Raw door-access events older than this many days are deleted by the nightly `retention` job (logged).",
+        help_zh="门禁原始记录保留天数，超期由每晚的 retention 任务删除（删除记入审计日志）。",
+    ),
+    Setting(
+        "welfare_threshold_hours",
+        24,
+        int,
+        "Default hours without door activity before a watched resident gets a visit task (set per person too).",
+        help_zh="关怀对象无门禁记录多少小时后生成探访任务的默认值（可按人设置）。",
+    ),
+    Setting(
+        "welfare_escalate_hours",
+        4,
+        int,
+        "A visit task nobody records within this many hours is notified to the grid leader.",
+        help_zh="探访任务超过该小时数仍未登记时，提醒网格长。",
+    ),
+    Setting(
+        "welfare_interval_minutes",
+        10,
+        int,
+        "How often the `welfare` job checks the watched residents.",
+        help_zh="welfare 关怀任务的运行间隔（分钟）。",
+    ),
+    Setting(
+        "flood_season",
+        "04-15..10-15",
+        str,
+        "Flood season as MM-DD..MM-DD (Zhejiang: 15 April to 15 October); a device's own flood_season wins.",
+        help_zh="汛期（月-日..月-日，浙江为 4 月 15 日至 10 月 15 日）；设备自身的 flood_season 属性优先。",
+    ),
+    Setting(
+        "flood_prep_days",
+        30,
+        int,
+        "Days before the flood season in which flood-control stock must already hold its pre-season quantity.",
+        help_zh="汛前准备期天数：此期间防汛物资须达到汛前应备数量。",
     ),
     Setting(
         "rollups_interval_minutes",
@@ -247,6 +340,8 @@ def load_config(overrides: dict[str, Any] | None = None, environ: dict[str, str]
         values[key] = value
 
     config = Config({name: _coerce(_BY_NAME[name], value) for name, value in values.items()})
+    if config["log_format"] not in ("text", "json"):
+        raise ValueError("COCKPIT_LOG_FORMAT must be text or json")
     if config["default_language"] not in ("zh", "en"):
         raise ValueError("COCKPIT_DEFAULT_LANGUAGE must be zh or en")
     return config

@@ -34,7 +34,7 @@ DETECTION_TEXT_MAX = 1000
 
 ERROR_TEXT = {
     "missing": "is missing",
-    "unknown_lot": "is not a known lot code",
+    "unknown_lot": "is not a known lot code (of this token's community)",
     "bad_time": "is not an ISO-8601 time",
     "bad_count": "is not a whole number of spaces, 0 or more",
     "duplicate": "repeats a (lot, sampled_at) pair of this batch",
@@ -101,7 +101,8 @@ def post_occupancy():
     if not isinstance(rows, list) or not rows:
         return api_error(400, "bad_request", 'send JSON {"samples": [{"lot", "sampled_at", "occupied"}, ...]}')
     with reading(_engine()) as s:
-        lots = lot_ids_by_code(s, {r.get("lot") for r in rows if isinstance(r, dict) and isinstance(r.get("lot"), str)})
+        codes = {r.get("lot") for r in rows if isinstance(r, dict) and isinstance(r.get("lot"), str)}
+        lots = lot_ids_by_code(s, codes, _scope())  # a token limited to a community writes to its lots only
     clean, errors = check_occupancy(rows, set(lots), _config()["timezone"])
     if errors:
         details = [

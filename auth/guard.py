@@ -33,6 +33,8 @@ PUBLIC_PREFIXES = (
     "/parking/apply",
     "/parking/permit/",
     "/report/",  # also "/report" itself, not "/reports…"
+    "/vote/",  # also "/vote" itself: the residents' monthly ballot (public/vote.py), not "/votes…"
+    "/request/",  # also "/request" itself: the residents' service requests (public/service_request.py)
     "/login",
     "/healthz",
     "/lang",

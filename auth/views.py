@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, make_response, redirect, render_template, request, session
+from flask import Blueprint, current_app, make_response, redirect, render_template, request, session
 
-from auth.context import LANG_COOKIE, current_config, current_engine, current_lang
+from auth.context import EXTENSION, LANG_COOKIE, current_config, current_engine, current_lang
 from auth.guard import csrf_token
 from data_access.clock import local_now
 from data_access.db import writing
@@ -56,6 +56,7 @@ def login():
             max_failures=config["login_max_failures"],
             window_seconds=config["login_window_seconds"],
             lock_seconds=config["login_lock_seconds"],
+            shared_counter=current_app.extensions[EXTENSION]["shared_state"] if config["redis_url"] else None,
         )
     if result.user is None:
         return _render_login(result.error, 401 if result.error == "login.error.invalid" else 429)

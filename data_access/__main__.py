@@ -35,12 +35,33 @@ def print_demo_banner(result, port: int) -> None:  # noqa: ANN001 - data_access.
     print("=" * 72)
 
 
+def backup_command(engine, args) -> int:  # noqa: ANN001
+    import json
+
+    from data_access.backup import BackupError, backup, restore
+
+    try:
+        if args.command == "backup":
+            summary = backup(engine, args.path)
+        else:
+            summary = restore(engine, args.path)
+            upgrade_to_head(engine)  # a backup from an older release is brought to this release's schema
+    except BackupError as exc:
+        print(json.dumps({"error": str(exc)}, ensure_ascii=False), file=sys.stderr)
+        return 1
+    print(json.dumps(summary, ensure_ascii=False))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m data_access", description="Community Cockpit store")
     sub = parser.add_subparsers(dest="command", required=True)
     init = sub.add_parser("init", help="migrate to head; --demo seeds the demo community on an empty store")
     init.add_argument("--demo", action="store_true", help="seed the demo community (skipped if already there)")
     init.add_argument("--as-of", help="demo end time, ISO-8601 local (default: now); same seed + time, same rows")
+    init.add_argument(
+        "--district", action="store_true", help="with --demo: also seed ~60 communities of the district around it"
+    )
     token = sub.add_parser("token", help="issue, list and revoke api tokens").add_subparsers(
         dest="token_command", required=True
     )
@@ -51,10 +72,18 @@ def main(argv: list[str] | None = None) -> int:
     token.add_parser("list", help="every token: id, kind, name, community, created, last used, revoked")
     revoke = token.add_parser("revoke", help="revoke a token at once")
     revoke.add_argument("id", type=int)
+    backup_p = sub.add_parser("backup", help="write a consistent copy of the store to PATH (safe while it runs)")
+    backup_p.add_argument("path")
+    restore_p = sub.add_parser("restore", help="replace the store with the backup at PATH (stop the app first)")
+    restore_p.add_argument("path")
     args = parser.parse_args(argv)
+    if args.command == "init" and args.district and not args.demo:
+        parser.error("--district seeds the district around the demo community: use it with --demo")
 
     config = load_config()
     engine = make_engine(config.sqlalchemy_url)
+    if args.command in ("backup", "restore"):
+        return backup_command(engine, args)
     upgrade_to_head(engine)
     now = local_now(config["timezone"])
     if args.command == "token":
@@ -65,16 +94,38 @@ def main(argv: list[str] | None = None) -> int:
     if args.demo:
         with reading(engine) as s:
             seeded = s.scalar(select(Community.id).where(Community.code == "dongxin")) is not None
+        as_of = datetime.fromisoformat(args.as_of) if args.as_of else None
+        password = config["demo_password"] or None
         if seeded:
             print("Demo community already present. Demo logins (username = role):", ", ".join(ROLES))
             print("Password: COCKPIT_DEMO_PASSWORD, or the one printed when the demo was seeded.")
-            return 0
-        from data_access.demo import build_demo
+        else:
+            from data_access.demo import build_demo
 
-        as_of = datetime.fromisoformat(args.as_of) if args.as_of else None
-        result = build_demo(engine, as_of=as_of, password=config["demo_password"] or None)
-        print_demo_banner(result, config["port"])
+            result = build_demo(engine, as_of=as_of, password=password)
+            print_demo_banner(result, config["port"])
+            password = result.password
+        if args.district:
+            seed_district(engine, as_of, password)
     return 0
+
+
+def seed_district(engine, as_of: datetime | None, password: str | None) -> None:  # noqa: ANN001 - an Engine
+    from data_access.demo_district import build_district, district_seeded
+
+    with reading(engine) as s:
+        if district_seeded(s):
+            print("District demo already present: street_puyan, street_changhe, street_xixing, district, c01_sec ...")
+            return
+    result = build_district(engine, as_of=as_of, password=password)
+    print("=" * 72)
+    print(f"District demo: {result.communities} more communities in 3 streets, seeded in {result.seconds:.1f} s.")
+    print("District logins, all with the password:", result.password)
+    for username, role, scope in result.logins:
+        print(f"  {username:<16} {role:<14} {scope}")
+    print("  " + result.community_logins)
+    print("Rows added:", ", ".join(f"{k}={v}" for k, v in sorted(result.added.items())))
+    print("=" * 72)
 
 
 def token_command(engine, args: argparse.Namespace, now: datetime) -> int:  # noqa: ANN001 - an Engine

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
 from data_access import closure
-from data_access.models import Building, Category, Estate, Event, EventAction, Grid, User
+from data_access.models import Building, Category, Community, Estate, Event, EventAction, Grid, User
 from domain.catalog import GRADES, LEVELS, OPEN_STATUSES, SOURCES, STATUSES
 
 GRID_ROW_LIMIT = 2000
@@ -26,7 +26,10 @@ class CaseFilter:
     status: str | None = None  # one of STATUSES, 'open', or None for all
     grade: str | None = None
     category: str | None = None  # category code
-    grid: str | None = None  # grid code
+    # grid code; grid codes repeat across communities (G1 in each), so under a street or district scope a
+    # grid is named with its community's code, 'COMMUNITY:GRID', which is exact
+    grid: str | None = None
+    community: str | None = None  # community code: one community of a street or district scope
     source: str | None = None
     overdue_only: bool = False
     period: str | None = None  # one of PERIODS: reported today / in the last 7 or 30 days
@@ -42,11 +45,13 @@ class CaseFilter:
 
     def validated(self) -> CaseFilter:
         """Drop values that are not ours, so a crafted request cannot widen or break the query."""
+        grid = self.grid if isinstance(self.grid, str) and len(self.grid) <= 81 else None
         return CaseFilter(
             status=self.status if self.status in (*STATUSES, "open") else None,
             grade=self.grade if self.grade in GRADES else None,
             category=self.category if isinstance(self.category, str) and len(self.category) <= 40 else None,
-            grid=self.grid if isinstance(self.grid, str) and len(self.grid) <= 40 else None,
+            grid=grid,
+            community=self.community if isinstance(self.community, str) and 0 < len(self.community) <= 40 else None,
             source=self.source if self.source in SOURCES else None,
             overdue_only=_flag(self.overdue_only),
             period=self.period if self.period in PERIODS else None,
@@ -88,18 +93,39 @@ def _months(value: object) -> str | None:
     return closure.format_month_range(*parsed) if parsed else None
 
 
+def split_grid(value: str) -> tuple[str | None, str]:
+    """'COMMUNITY:GRID' -> (community code, grid code); a bare grid code -> (None, code)."""
+    community, sep, grid = value.partition(":")
+    return (community, grid) if sep else (None, value)
+
+
+def grid_value(community_code: str, grid_code: str, qualified: bool) -> str:
+    """How the grid filter names a grid: its code, or 'COMMUNITY:GRID' when the scope spans communities."""
+    return f"{community_code}:{grid_code}" if qualified else grid_code
+
+
 def filter_options(session: Session, community_ids: list[int]) -> dict:
+    """Categories, the grids in scope (each with its community's code and its filter value) and the
+    communities in scope."""
     categories = session.execute(
         select(Category.code, Category.name_zh, Category.name_en).where(Category.active).order_by(Category.id)
     ).all()
     grids = session.execute(
-        select(Grid.code, Grid.name_zh, Grid.name_en)
+        select(Grid.code, Grid.name_zh, Grid.name_en, Community.code.label("community"))
+        .join(Community, Community.id == Grid.community_id)
         .where(Grid.community_id.in_(community_ids))
-        .order_by(Grid.community_id, Grid.code)
+        .order_by(Community.code, Grid.code)
     ).all()
+    communities = session.execute(
+        select(Community.code, Community.name_zh, Community.name_en)
+        .where(Community.id.in_(community_ids))
+        .order_by(Community.code)
+    ).all()
+    qualified = len(communities) > 1
     return {
         "categories": [dict(r._mapping) for r in categories],
-        "grids": [dict(r._mapping) for r in grids],
+        "grids": [{**r._mapping, "value": grid_value(r.community, r.code, qualified)} for r in grids],
+        "communities": [dict(r._mapping) for r in communities],
     }
 
 
@@ -142,8 +168,14 @@ def case_rows(session: Session, community_ids: list[int], flt: CaseFilter, now: 
         query = query.where(Event.grade == flt.grade)
     if flt.category:
         query = query.where(Category.code == flt.category)
-    if flt.grid:
-        query = query.where(Grid.code == flt.grid)
+    if flt.grid:  # 'COMMUNITY:' alone is the whole community (how the case grid's grid filter names one)
+        community, grid = split_grid(flt.grid)
+        if grid:
+            query = query.where(Grid.code == grid)
+        if community is not None:
+            query = query.where(Event.community_id == _community_id(community))
+    if flt.community:
+        query = query.where(Event.community_id == _community_id(flt.community))
     if flt.source:
         query = query.where(Event.source == flt.source)
     if flt.period:
@@ -176,6 +208,10 @@ def case_rows(session: Session, community_ids: list[int], flt: CaseFilter, now: 
         row["overdue"] = row["status"] in closure.ACTIVE_WORK and row["due_at"] is not None and row["due_at"] < now
         rows.append(row)
     return rows
+
+
+def _community_id(code: str):  # noqa: ANN202 - a scalar subquery
+    return select(Community.id).where(Community.code == code).scalar_subquery()
 
 
 def case_detail(session: Session, community_ids: list[int], case_id: int) -> dict | None:

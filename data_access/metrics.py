@@ -36,8 +36,9 @@ from sqlalchemy import and_, case, func, literal, select
 from sqlalchemy.orm import Session
 
 from data_access import closure
+from data_access.cases import grid_value
 from data_access.closure import hours_between, year_month
-from data_access.models import Category, Event, EventAction, Grid, User
+from data_access.models import Category, Community, Event, EventAction, Grid, User
 from domain.catalog import LEVELS, OPEN_STATUSES, SOURCES
 
 PERIODS = {"month": 1, "3m": 3, "12m": 12}  # this month; this and the 2 / 11 before it
@@ -116,7 +117,7 @@ def closure_report(
         for label in months:
             slot(label)
     rows = [_finish(g | {"key": key}) for key, g in groups.items()]
-    _label(session, dimension, rows, months)
+    _label(session, dimension, rows, months, qualified=len(community_ids) > 1)
     total = _finish({**_empty(), "key": None, "code": None})
     for r in rows:
         for name in COUNTS:
@@ -205,15 +206,18 @@ def _finish(g: dict) -> dict:
     return g
 
 
-def _label(session: Session, dimension: str, rows: list[dict], months: list[str]) -> None:
-    """Add each group's `code` (what the case grid filters by) and its names."""
+def _label(session: Session, dimension: str, rows: list[dict], months: list[str], qualified: bool = False) -> None:
+    """Add each group's `code` (what the case grid filters by) and its names. Grid codes repeat across
+    communities, so over several communities a grid's code names its community too ('COMMUNITY:GRID')."""
     keys = [r["key"] for r in rows if r["key"] is not None]
     names: dict[object, tuple] = {}
     if dimension == "grid" and keys:
         names = {
-            i: (code, zh, en)
-            for i, code, zh, en in session.execute(
-                select(Grid.id, Grid.code, Grid.name_zh, Grid.name_en).where(Grid.id.in_(keys))
+            i: (grid_value(community, code, qualified), zh, en)
+            for i, code, zh, en, community in session.execute(
+                select(Grid.id, Grid.code, Grid.name_zh, Grid.name_en, Community.code)
+                .join(Community, Community.id == Grid.community_id)
+                .where(Grid.id.in_(keys))
             )
         }
     elif dimension == "category" and keys:

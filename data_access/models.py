@@ -233,6 +233,19 @@ class JobRun(Base):
     error: Mapped[str | None] = mapped_column(Text)
 
 
+class SchedulerNode(Base):
+    """One `python -m jobs` process: the leader (holding the lock, running jobs) or a standby. Each
+    beats every few seconds, so /healthz can tell a dead scheduler from a quiet one."""
+
+    __tablename__ = "scheduler_node"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    node: Mapped[str] = mapped_column(String(120), unique=True)  # host:pid:start
+    role: Mapped[str] = mapped_column(String(16))  # leader / standby / stopped
+    started_at: Mapped[datetime] = mapped_column(DateTime)
+    beat_at: Mapped[datetime] = mapped_column(DateTime)
+    leader_since: Mapped[datetime | None] = mapped_column(DateTime)
+
+
 class Notification(Base):
     """In-app inbox; an SMS or WeChat notifier would send the same rows."""
 
@@ -490,6 +503,20 @@ class Telemetry(Base):
     fault_code: Mapped[str | None] = mapped_column(String(40))
 
 
+class DeviceStatus(Base):
+    """The latest reading per device and metric, kept by ingestion, so the every-minute alarm job and
+    the devices page never scan raw telemetry (tens of millions of rows at district scale)."""
+
+    __tablename__ = "device_status"
+    __table_args__ = (UniqueConstraint("device_id", "metric"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    device_id: Mapped[int] = mapped_column(ForeignKey("device.id"))
+    metric: Mapped[str] = mapped_column(String(40))
+    ts: Mapped[datetime] = mapped_column(DateTime)
+    value: Mapped[float | None] = mapped_column(Float)
+    fault_code: Mapped[str | None] = mapped_column(String(40))
+
+
 class AlarmRule(Base):
     __tablename__ = "alarm_rule"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -531,8 +558,11 @@ class Alarm(Base):
     repeat_count: Mapped[int] = mapped_column(Integer, default=1)
     acknowledged_by: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     acknowledged_at: Mapped[datetime | None] = mapped_column(DateTime)
-    note: Mapped[str | None] = mapped_column(Text)
+    note: Mapped[str | None] = mapped_column(Text)  # the acknowledgement note
     event_id: Mapped[int | None] = _fk("event.id", nullable=True)
+    cleared_by: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))  # None: cleared by the job
+    clear_note: Mapped[str | None] = mapped_column(Text)
+    detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # what the rule saw: reading, threshold, evidence
 
 
 class AccessEvent(Base):
@@ -580,7 +610,18 @@ class WelfareAway(Base):
 
 
 class WelfareAlert(Base):
+    """A visit task for the grid worker; one open task per watch (partial unique index)."""
+
     __tablename__ = "welfare_alert"
+    __table_args__ = (
+        Index(
+            "uq_welfare_alert_open_watch",
+            "watch_id",
+            unique=True,
+            sqlite_where=text("status = 'open'"),
+            postgresql_where=text("status = 'open'"),
+        ),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     watch_id: Mapped[int] = _fk("welfare_watch.id")
     raised_at: Mapped[datetime] = mapped_column(DateTime)
@@ -589,6 +630,10 @@ class WelfareAlert(Base):
     assigned_to: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     resolved_at: Mapped[datetime | None] = mapped_column(DateTime)
     note: Mapped[str | None] = mapped_column(Text)
+    # kept on the task because the door events behind it are deleted after the retention period
+    last_activity_at: Mapped[datetime | None] = mapped_column(DateTime)
+    escalated_at: Mapped[datetime | None] = mapped_column(DateTime)
+    resolved_by: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
 
 
 # --- estate running index ---------------------------------------------------------------------
@@ -760,7 +805,28 @@ class ServiceRequest(Base):
     rating: Mapped[int | None] = mapped_column(Integer)
     rating_comment: Mapped[str | None] = mapped_column(Text)
     rated_at: Mapped[datetime | None] = mapped_column(DateTime)
-    language_gap: Mapped[bool] = mapped_column(Boolean, default=False)
+    language_gap: Mapped[bool] = mapped_column(Boolean, default=False)  # nobody with the specialty spoke it
+    cancelled_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # the public form's one-time id ("web:<id>"): a resubmitted form finds its request instead of adding one
+    submission_ref: Mapped[str | None] = mapped_column(String(80), unique=True)
+
+
+class ServiceAction(Base):
+    """The trail of a service request: who did what and when; a match keeps the reasons it was made on
+    (the chosen person's and the runner-up's scores as they stood), so "why" survives later changes."""
+
+    __tablename__ = "service_action"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = _fk("service_request.id")
+    at: Mapped[datetime] = mapped_column(DateTime)
+    actor_id: Mapped[int | None] = _fk("user_account.id", nullable=True)
+    actor_label: Mapped[str] = mapped_column(String(20))  # resident / system / the staff member's role
+    action: Mapped[str] = mapped_column(String(20))  # request / match / schedule / done / rate / cancel
+    from_status: Mapped[str | None] = mapped_column(String(16))
+    to_status: Mapped[str] = mapped_column(String(16))
+    talent_id: Mapped[int | None] = _fk("talent.id", nullable=True)
+    note: Mapped[str | None] = mapped_column(Text)
+    detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
 # --- notices --------------------------------------------------------------------------------------

@@ -102,12 +102,15 @@ class OccupancyRow:
     occupied: int
 
 
-def lot_ids_by_code(session: Session, codes: set[str]) -> dict[str, tuple[int, int]]:
-    """lot code -> (lot id, capacity) for the codes that exist."""
-    rows = session.execute(
-        select(ParkingLot.code, ParkingLot.id, ParkingLot.capacity).where(ParkingLot.code.in_(codes))
-    )
-    return {code: (lot_id, capacity) for code, lot_id, capacity in rows}
+def lot_ids_by_code(
+    session: Session, codes: set[str], community_ids: list[int] | None = None
+) -> dict[str, tuple[int, int]]:
+    """lot code -> (lot id, capacity) for the codes that exist (in `community_ids`, when given: a lot of
+    another community is as unknown as a lot that does not exist)."""
+    query = select(ParkingLot.code, ParkingLot.id, ParkingLot.capacity).where(ParkingLot.code.in_(codes))
+    if community_ids is not None:
+        query = query.join(Estate, Estate.id == ParkingLot.estate_id).where(Estate.community_id.in_(community_ids))
+    return {code: (lot_id, capacity) for code, lot_id, capacity in session.execute(query)}
 
 
 def insert_samples(session: Session, rows: list[dict], source: str) -> int:

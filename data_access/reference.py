@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from datetime import datetime
 
 from sqlalchemy import select
@@ -10,28 +11,33 @@ from sqlalchemy.orm import Session
 from data_access.models import AlarmRule, Category, IndexMethod, IndicatorDef, Specialty, TimeLimit
 from domain import catalog
 from domain.catalog import DEFAULT_LIMIT_MINUTES, WORKING_TIME_GRADES
+from domain.estate_index import DEFAULT_PARAMETERS
 
 DEFAULT_ALARM_RULES = (
     # code, device kind, alarm type, severity, parameters, opens a case
     ("elevator_trapped", "elevator", "trapped_passenger", "critical", {"fault_code": "TRAPPED"}, True),
     ("elevator_door", "elevator", "door_fault", "major", {"fault_code": "DOOR"}, False),
     ("elevator_out_of_service", "elevator", "out_of_service", "major", {"fault_code": "OOS"}, False),
-    ("device_silent", "*", "silent", "warning", {"silent_minutes": 10}, False),
+    # silence counts from the expected heartbeat: gateways push faults at once and a beat every N minutes
+    (
+        "device_silent",
+        "*",
+        "silent",
+        "warning",
+        {
+            "silent_minutes": 10,
+            "report_every_minutes": {"elevator": 60, "fire_pump": 60, "extinguisher": 1440, "flood_stock": 1440},
+        },
+        False,
+    ),  # fmt: skip
     ("fire_pump_pressure", "fire_pump", "pressure_low", "critical", {"metric": "pressure_mpa", "below": 0.3}, True),
     ("extinguisher_pressure", "extinguisher", "pressure_low", "minor", {"metric": "pressure_mpa", "below": 1.0}, False),
     ("extinguisher_expiry", "extinguisher", "expiring", "minor", {"days_before": 30}, False),
     ("flood_stock_short", "flood_stock", "stock_short", "major", {"metric": "quantity"}, False),
 )
 
-DEFAULT_INDEX_METHOD = {
-    "sub_weights": {"residents": 0.40, "property": 0.35, "committee": 0.25},
-    "green_at": 80,
-    "yellow_at": 60,
-    "safety_floor": 50,
-    "safety_aspects": ["fire_safety", "elevator"],
-    "turnout_floor": 0.2,
-    "monte_carlo": {"draws": 1000, "seed": 7, "weight_jitter": 0.2},
-}
+# v1 of the estate index method (DESIGN.md 5.5); the rules that read it live in domain/estate_index.py
+DEFAULT_INDEX_METHOD = copy.deepcopy(DEFAULT_PARAMETERS)
 
 
 def seed_reference(session: Session, now: datetime) -> None:

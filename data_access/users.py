@@ -49,7 +49,11 @@ def attempt_login(
     max_failures: int,
     window_seconds: int,
     lock_seconds: int,
+    shared_counter=None,  # noqa: ANN001 - data_access.shared_state backend, when workers share Redis
 ) -> LoginResult:
+    """Check a login. Failures are counted per username within the window — in Redis when the
+    workers share it (one INCR instead of a COUNT over the attempts table), else from the table —
+    and reaching the limit locks the account in the store. Every attempt is kept in the table."""
     username = (username or "").strip()
     user = session.scalar(select(User).where(User.username == username)) if username else None
     if user is not None and user.locked_until is not None and user.locked_until > now:
@@ -59,13 +63,21 @@ def attempt_login(
     ok = check_password_hash(user.password_hash if user else _DUMMY_HASH, password or "")
     ok = ok and user is not None and user.active
     session.add(LoginAttempt(username=username[:64], attempted_at=now, success=ok, remote_addr=remote_addr))
+    counter_key = f"login:{username.lower()}"
     if ok:
         user.locked_until = None
+        if shared_counter is not None:
+            shared_counter.delete(counter_key)  # a success starts the count afresh, as in the table
         return LoginResult(
             SessionUser(user.id, user.username, user.role, user.display_name, user.community_id, user.grid_id), None
         )
 
-    if user is not None:
+    if user is not None and shared_counter is not None:
+        if shared_counter.incr(counter_key, window_seconds) >= max_failures:
+            shared_counter.delete(counter_key)
+            user.locked_until = now + timedelta(seconds=lock_seconds)
+            return LoginResult(None, "login.error.locked")
+    elif user is not None:
         since = now - timedelta(seconds=window_seconds)
         last_success = session.scalar(
             select(func.max(LoginAttempt.attempted_at)).where(

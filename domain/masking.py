@@ -78,3 +78,15 @@ def mask_contact(contact: str | None) -> str:
         return mask_phone(text)
     keep = len(text) // 4
     return text[:keep] + "*" * (len(text) - keep)
+
+
+def mask_name(name: str | None) -> str:
+    """A person's name with only what identifies a household member in front of staff who may not
+    see names: "王小明" -> "王**" (the surname), "Anna Schmidt" -> "A*** S***" (initials)."""
+    text = (name or "").strip()
+    if not text:
+        return ""
+    if re.search(r"[\u3400-\u9fff]", text):
+        compact = re.sub(r"\s+", "", text)
+        return compact[0] + "*" * max(1, len(compact) - 1)
+    return " ".join(part[0] + "***" for part in text.split() if part)

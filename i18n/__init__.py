@@ -7,19 +7,27 @@ is missing, or when a language is empty for a key.
 from __future__ import annotations
 
 from i18n.messages import MESSAGES
+from i18n.messages_compare import COMPARE_MESSAGES
+from i18n.messages_data import DATA_MESSAGES
 from i18n.messages_governance import GOVERNANCE_MESSAGES
+from i18n.messages_index import INDEX_MESSAGES
 from i18n.messages_metrics import METRICS_MESSAGES
 from i18n.messages_permits import PERMIT_MESSAGES
 from i18n.messages_report import REPORT_MESSAGES
+from i18n.messages_services import SERVICES_MESSAGES
 from i18n.messages_tokens import TOKEN_MESSAGES
 
 MESSAGES = {
     **MESSAGES,
     **GOVERNANCE_MESSAGES,
+    **DATA_MESSAGES,
+    **INDEX_MESSAGES,
     **PERMIT_MESSAGES,
     **METRICS_MESSAGES,
     **REPORT_MESSAGES,
+    **SERVICES_MESSAGES,
     **TOKEN_MESSAGES,
+    **COMPARE_MESSAGES,
 }
 
 LANGUAGES = ("zh", "en")

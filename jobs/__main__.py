@@ -70,8 +70,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     from jobs.scheduler import run_blocking
 
-    run_blocking(engine, config)
-    return 0
+    return run_blocking(engine, config)
 
 
 if __name__ == "__main__":

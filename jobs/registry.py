@@ -11,7 +11,7 @@ from sqlalchemy import Engine
 
 from data_access.clock import local_now
 from data_access.jobruns import record_run
-from jobs import escalation, parking, parking_overstay, rollups
+from jobs import escalation, estate_index, iot_alarms, parking, parking_overstay, retention, rollups, welfare
 
 
 @dataclass(frozen=True)
@@ -42,6 +42,32 @@ def job_specs(config) -> dict[str, JobSpec]:  # noqa: ANN001 - settings.Config
             functools.partial(parking_overstay.run, margin=config["parking_overstay_margin"]),
             {"trigger": "cron", "minute": "*/15"},
             "Half an hour after a sharing window closes, a lot still fuller than usual raises a hotspot case.",
+        ),
+        "estate_index": JobSpec(
+            "estate_index",
+            estate_index.run,
+            {"trigger": "cron", "day": 1, "hour": 2, "minute": 0},
+            "Estate running index of the month before: sub-indices, level, rank intervals; red opens a rectification.",
+        ),
+        "iot_alarms": JobSpec(
+            "iot_alarms",
+            functools.partial(
+                iot_alarms.run, flood_season=config["flood_season"], flood_prep_days=config["flood_prep_days"]
+            ),
+            {"trigger": "interval", "seconds": 60},
+            "Alarm rules over every device: raise, repeat or clear alarms; a critical alarm opens an urgent case.",
+        ),
+        "welfare": JobSpec(
+            "welfare",
+            functools.partial(welfare.run, escalate_after_hours=config["welfare_escalate_hours"]),
+            {"trigger": "interval", "minutes": config["welfare_interval_minutes"]},
+            "Watched residents with no door activity past their threshold get a visit task for the grid worker.",
+        ),
+        "retention": JobSpec(
+            "retention",
+            functools.partial(retention.run, retention_days=config["door_event_retention_days"]),
+            {"trigger": "cron", "hour": 3, "minute": 20},
+            "Deletes door events older than the retention period and logs each deletion.",
         ),
         "rollups": JobSpec(
             "rollups",

@@ -108,9 +108,13 @@ def register_callbacks(app) -> None:  # noqa: ANN001
         State("newcase-places", "data"),
     )
     @guarded(REPORTING_ROLES)
-    def buildings_of(estate_id, places):
-        lang = page_context().lang
-        estate = next((e for e in places or [] if e["id"] == estate_id), None)
+    def buildings_of(estate_id, _places):
+        # the buildings come from the server, in the caller's scope, never from the page's store
+        ctx = page_context()
+        lang = ctx.lang
+        with reading(current_engine()) as s:
+            places = estates_and_buildings(s, ctx.community_ids)
+        estate = next((e for e in places if e["id"] == estate_id), None)
         options = [
             {"label": pick(lang, b["name_zh"], b["name_en"]), "value": b["id"]}
             for b in (estate or {}).get("buildings", [])
@@ -128,8 +132,9 @@ def register_callbacks(app) -> None:  # noqa: ANN001
     @guarded(REPORTING_ROLES)
     def suggest(text, category):
         ctx = page_context()
-        if not text or not text.strip():
+        if not isinstance(text, str) or not text.strip():
             return None
+        category = category if isinstance(category, str) else None
         grading = classify_report(current_engine(), text[:4000], category_hint=category, source="staff", now=ctx.now)
         return _suggestion(grading, ctx.lang)
 
@@ -179,7 +184,7 @@ def register_callbacks(app) -> None:  # noqa: ANN001
         grading = classify_report(engine, report.text, category_hint=category, source="staff", now=ctx.now)
         try:
             with writing(engine) as s:
-                if estate_id is not None and not _in_scope(s, ctx, estate_id):
+                if not _in_scope(s, ctx, estate_id, building_id):
                     raise IntakeError("unknown_estate", "estate")
                 result = submit_report(s, report, grading, ctx.now, duplicate_radius_m=config["duplicate_radius_m"])
         except IntakeError as exc:
@@ -198,9 +203,13 @@ def register_callbacks(app) -> None:  # noqa: ANN001
         )
 
 
-def _in_scope(session, ctx: PageContext, estate_id: int) -> bool:  # noqa: ANN001
+def _in_scope(session, ctx: PageContext, estate_id: int | None, building_id: int | None) -> bool:  # noqa: ANN001
+    """The chosen estate and building are the caller's: a building alone names its community, so it is checked
+    as well as the estate (else a crafted request files a case in another community)."""
     places = estates_and_buildings(session, ctx.community_ids)
-    return any(e["id"] == estate_id for e in places)
+    estates = {e["id"] for e in places}
+    buildings = {b["id"] for e in places for b in e.get("buildings", [])}
+    return (estate_id is None or estate_id in estates) and (building_id is None or building_id in buildings)
 
 
 def _suggestion(grading, lang: str):  # noqa: ANN001, ANN202

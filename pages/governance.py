@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import dash_bootstrap_components as dbc
-from dash import Input, Output, dcc, html
+from dash import Input, Output, State, dcc, html
 
 from auth.context import current_engine
 from auth.guard import ALL_ROLES, guarded
 from components.cases import case_grid, case_grid_rows, drill_down_note
 from components.common import page_header
-from data_access.cases import GRID_ROW_LIMIT, PERIODS, CaseFilter, case_rows, filter_options
+from components.compare import community_picker, grid_choices
+from data_access.cases import GRID_ROW_LIMIT, PERIODS, CaseFilter, case_rows, filter_options, split_grid
 from data_access.db import reading
 from data_access.metrics import handler_name
 from domain.catalog import GRADES, LEVELS, SOURCES
@@ -32,11 +33,14 @@ def layout(ctx: PageContext, status: str | None = None, grade: str | None = None
            grid: str | None = None, source: str | None = None, period: str | None = None, overdue: str | None = None,
            level: str | None = None, handler: str | None = None, month: str | None = None,
            due_in_month: str | None = None, resolved_in_month: str | None = None, reopened: str | None = None,
-           on_time: str | None = None, **_kwargs):  # fmt: skip
+           on_time: str | None = None, community: str | None = None, **_kwargs):  # fmt: skip
     """Query parameters preset the filters, so tiles and charts elsewhere drill down to this grid.
 
     The metrics page's drill-down filters (handler, months, reopened, on time) have no control of their
     own: they show as a note above the grid, which can clear them.
+
+    A street or district user also filters by community (`community=CODE`); their grid filter names grids
+    'COMMUNITY:GRID', and 'COMMUNITY:' is the whole community, so the one grid filter carries both.
     """
     lang = ctx.lang
     drill = CaseFilter(
@@ -46,6 +50,8 @@ def layout(ctx: PageContext, status: str | None = None, grade: str | None = None
     with reading(current_engine()) as s:
         options = filter_options(s, ctx.community_ids)
         name = handler_name(s, ctx.community_ids, drill["handler"]) if isinstance(drill.get("handler"), int) else None
+    communities = options["communities"] if len(options["communities"]) > 1 else []
+    community, grid = _community_and_grid(communities, community, grid)
 
     def dropdown(dd_id: str, label_key: str, choices: list[tuple[str, str]], value: str | None):
         return dbc.Col(
@@ -73,12 +79,7 @@ def layout(ctx: PageContext, status: str | None = None, grade: str | None = None
                 [(c["code"], pick(lang, c["name_zh"], c["name_en"])) for c in options["categories"]],
                 category,
             ),
-            dropdown(
-                "gov-grid",
-                "case.grid",
-                [(g["code"], pick(lang, g["name_zh"], g["name_en"])) for g in options["grids"]],
-                grid,
-            ),
+            dropdown("gov-grid", "case.grid", grid_choices(options["grids"], communities, community, lang), grid),
             dropdown("gov-source", "case.source", [(s, t(f"source.{s}", lang)) for s in SOURCES], source),
             dropdown("gov-level", "case.level", [(str(n), f"L{n} {t(f'level.{n}', lang)}") for n in LEVELS], level),
             dropdown("gov-period", "gov.period", [(p, t(f"gov.period_{p}", lang)) for p in PERIODS], period),
@@ -109,6 +110,13 @@ def layout(ctx: PageContext, status: str | None = None, grade: str | None = None
                 ],
                 className="d-flex justify-content-between align-items-start",
             ),
+            community_picker(
+                "gov",
+                [(c["code"], pick(lang, c["name_zh"], c["name_en"])) for c in communities],
+                community,
+                lang,
+                navigate=False,
+            ),
             filters,
             dcc.Store(id="gov-drill", data=drill),
             html.Div(drill_down_note(drill, name, lang) if drill else None, id="gov-drill-note"),
@@ -116,6 +124,24 @@ def layout(ctx: PageContext, status: str | None = None, grade: str | None = None
             case_grid("gov-grid-table", lang),
         ]
     )
+
+
+def _community_and_grid(communities: list[dict], community: str | None, grid: str | None):  # noqa: ANN202
+    """The community and grid filter values a URL presets, for a caller with several communities: a
+    qualified grid names its community; a bare grid code with a community is qualified with it; a
+    community alone is the whole community ('CODE:')."""
+    if not communities:
+        return None, grid
+    codes = {c["code"] for c in communities}
+    community = community if community in codes else None
+    if isinstance(grid, str) and grid:
+        grid_community, grid_code = split_grid(grid)
+        if grid_community is None and community:
+            return community, f"{community}:{grid_code}"
+        if grid_community in codes and community in (None, grid_community):
+            return grid_community, grid
+        return community, None
+    return community, f"{community}:" if community else None
 
 
 def register_callbacks(app) -> None:  # noqa: ANN001
@@ -156,3 +182,24 @@ def register_callbacks(app) -> None:  # noqa: ANN001
     @guarded(ALL_ROLES)
     def clear_drill_down(_n):
         return {}, None
+
+    @app.callback(
+        Output("gov-grid", "options"),
+        Output("gov-grid", "value"),
+        Input("gov-community", "value"),
+        State("gov-grid", "value"),
+        prevent_initial_call=True,
+    )
+    @guarded(ALL_ROLES)
+    def choose_community(community, grid):
+        """A street or district user picks a community: the grid filter lists its grids and, unless one of
+        them is already chosen, takes the whole community."""
+        ctx = page_context()
+        with reading(current_engine()) as s:
+            options = filter_options(s, ctx.community_ids)
+        communities = options["communities"] if len(options["communities"]) > 1 else []
+        community = community if community in {c["code"] for c in communities} else None
+        choices = grid_choices(options["grids"], communities, community, ctx.lang)
+        keep = community and isinstance(grid, str) and grid in {v for v, _ in choices}
+        value = grid if keep else (f"{community}:" if community else None)
+        return [{"label": label, "value": v} for v, label in choices], value

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import dash_bootstrap_components as dbc
 from dash import Input, Output, html
 
@@ -48,7 +50,7 @@ def _body(ctx: PageContext):
                         html.Span(fmt_time(n["created_at"]), className="small text-body-secondary"),
                         html.A(t("inbox.open_case", lang), href=f"/governance/case/{n['event_id']}", className="small ms-3")
                         if n["event_id"]
-                        else None,
+                        else _service_link(n, lang),
                     ]
                 ),
             ],
@@ -69,6 +71,17 @@ def _body(ctx: PageContext):
             dbc.ListGroup(items, id="inbox-list"),
         ]
     )  # fmt: skip
+
+
+SERVICE_CODE = re.compile(r"\bSR[A-Z2-9]{8}\b")
+
+
+def _service_link(note: dict, lang: str):  # noqa: ANN202
+    """A services notice links to the request its text names (notices carry no request column)."""
+    found = SERVICE_CODE.search(note["message_en"]) if note["kind"].startswith("notice.svc_") else None
+    if found is None:
+        return None
+    return html.A(t("svcq.open_request", lang), href=f"/services/request/{found.group(0)}", className="small ms-3")
 
 
 def register_callbacks(app) -> None:  # noqa: ANN001

@@ -262,7 +262,7 @@ def issue_key(ctx: PageContext, kind: str | None, name: str | None, community: s
     """Issue a key for the administrator in `ctx`: (feedback, table). The clear key is in the feedback only."""
     lang = ctx.lang
     scope = _token_scope(ctx)
-    name = (name or "").strip()
+    name = name.strip() if isinstance(name, str) else ""
     if kind not in PREFIX:
         return dbc.Alert(t("tok.error.kind", lang), color="danger"), _tokens_table(ctx, scope)
     if not name or len(name) > NAME_MAX:

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Install the Debian packages the tests need, when missing: chromium + chromium-driver (browser
-# tests), fonts-noto-cjk (Chinese text in screenshots), postgresql (the data-access tests' server).
+# tests), fonts-noto-cjk (Chinese text in screenshots), postgresql (the data-access tests' server),
+# redis-server (what gunicorn workers share: rate limits, login-failure counts, the view cache).
 set -euo pipefail
-wanted=(chromium chromium-driver fonts-noto-cjk postgresql)
+wanted=(chromium chromium-driver fonts-noto-cjk postgresql redis-server)
 missing=()
 for pkg in "${wanted[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

@@ -8,9 +8,12 @@ make --no-print-directory install-test
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
 eval "$(bash scripts/pg_throwaway.sh start)"
-trap 'bash scripts/pg_throwaway.sh stop "$COCKPIT_TEST_PG_DIR"' EXIT
+eval "$(bash scripts/redis_throwaway.sh start)"
+trap 'bash scripts/pg_throwaway.sh stop "$COCKPIT_TEST_PG_DIR"; bash scripts/redis_throwaway.sh stop "$COCKPIT_TEST_REDIS_DIR"' EXIT
 set +e
-.venv/bin/python -m pytest "$@"
+# two processes (this machine has 2 cores); a test module stays on one worker, so module fixtures
+# and the Redis tests that flush their database never meet another module's tests half-way
+.venv/bin/python -m pytest -n "${COCKPIT_TEST_WORKERS:-2}" --dist loadfile "$@"
 status=$?
 set -e
 echo "test suite finished in $(( $(date +%s) - start )) s"

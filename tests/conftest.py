@@ -125,22 +125,50 @@ def pg_engine(pg_template):
 DEMO_AS_OF = datetime(2026, 11, 20, 15, 30)  # a Friday afternoon
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
-def demo_engine(request, tmp_path_factory, sqlite_template):
-    """The demo community built once per module and engine, to be read (not written) by tests."""
+@pytest.fixture(scope="session")
+def demo_sqlite_template(tmp_path_factory, sqlite_template) -> Path:
+    """The demo community built once per test session on SQLite; modules get copies of the file."""
     from data_access.demo import build_demo
 
+    path = tmp_path_factory.mktemp("demo-template") / "demo.db"
+    shutil.copyfile(sqlite_template, path)
+    eng = make_engine(f"sqlite:///{path}")
+    build_demo(eng, as_of=DEMO_AS_OF, password="demo-pass-1")
+    with eng.connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")  # everything in the main file, so a copy is whole
+    eng.dispose()
+    return path
+
+
+@pytest.fixture(scope="session")
+def demo_pg_template(pg_template) -> str | None:
+    """The demo built once per session on PostgreSQL, as a template database modules clone."""
+    from data_access.demo import build_demo
+
+    if pg_template is None:
+        yield None
+        return
+    url, drop = _fresh_pg(pg_template)
+    eng = make_engine(url)
+    build_demo(eng, as_of=DEMO_AS_OF, password="demo-pass-1")
+    eng.dispose()  # a template must have no open connections when it is cloned
+    yield make_url(url).database
+    drop()
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def demo_engine(request, tmp_path_factory):
+    """The demo community (as of DEMO_AS_OF) in a store of the module's own, on each engine."""
     if request.param == "sqlite":
         path = tmp_path_factory.mktemp("demo") / "demo.db"
-        shutil.copyfile(sqlite_template, path)
+        shutil.copyfile(request.getfixturevalue("demo_sqlite_template"), path)
         eng, drop = make_engine(f"sqlite:///{path}"), None
     else:
-        template = request.getfixturevalue("pg_template")
+        template = request.getfixturevalue("demo_pg_template")
         if template is None:
             pytest.skip(f"{PG_ENV} not set")
         url, drop = _fresh_pg(template)
         eng = make_engine(url)
-    build_demo(eng, as_of=DEMO_AS_OF, password="demo-pass-1")
     yield eng
     eng.dispose()
     if drop:

@@ -370,9 +370,10 @@ def test_talents_and_service_requests(demo):
         requests = s.scalars(select(ServiceRequest)).all()
         assert 250 <= len(requests) <= 350
         assert {r.status for r in requests} == set(catalog.SERVICE_REQUEST_STATUSES)
-        spoken = {lang for t in talents for lang in t.languages}
+        # a language gap: nobody with the request's specialty speaks its language (domain.services)
+        spoken = {(code, lang) for t in talents for code in t.specialties for lang in t.languages}
         gaps = [r for r in requests if r.language_gap]
-        assert gaps and all(r.language not in spoken for r in gaps)
+        assert gaps and all(r.language_gap == ((r.specialty_code, r.language) not in spoken) for r in requests)
         assert {"en", "ko", "ja"} <= {r.language for r in requests}
         for r in requests:
             assert (r.talent_id is not None) == (r.matched_at is not None)

@@ -11,7 +11,10 @@ from i18n import MESSAGES, t
 ROOT = Path(__file__).resolve().parent.parent
 KEY_PREFIXES = ("app", "nav", "login", "common", "role", "level", "grade", "status", "source", "action", "actor",
                 "hot", "data", "gov", "case", "time", "svc", "sys", "park", "permit", "metric",
-                "tok", "o311", "wf", "inbox", "newcase", "photo", "report")  # fmt: skip
+                "tok", "o311", "wf", "inbox", "newcase", "photo", "report",
+                "svcreq", "svcq", "svcfig", "lib", "match",
+                "pop", "dev", "acc", "welf", "aud",
+                "idx", "vote", "compare", "scope")  # fmt: skip
 LITERAL = re.compile(r"[\"']((?:" + "|".join(KEY_PREFIXES) + r")\.[a-z0-9_.]+)[\"']")
 
 
