@@ -96,8 +96,8 @@ def beat(engine: Engine, node: str, role: str, started_at: datetime, now: dateti
         if row is None:
             row = SchedulerNode(node=node, role=role, started_at=started_at, beat_at=now)
             s.add(row)
-        if role == "leader" and row.role != "leader":
-            row.leader_since = now
+        if role == "leader" and (row.role != "leader" or row.leader_since is None):
+            row.leader_since = now  # also when its first beat is already as leader (the lock came at once)
         row.role = role
         row.beat_at = now
 
@@ -110,18 +110,26 @@ def forget_old_nodes(engine: Engine, now: datetime, keep: timedelta = timedelta(
 
 
 def scheduler_status(engine: Engine, now: datetime, stale_after: timedelta) -> dict:
-    """For /healthz: the leader (if its heartbeat is fresh) and the live standbys."""
+    """For /healthz: the leader (if its heartbeat is fresh) and the live standbys; `status` is ok (one
+    leader), none or split (two leaders, both beating since the other took over)."""
     with reading(engine) as s:
-        rows = s.scalars(select(SchedulerNode).where(SchedulerNode.beat_at >= now - stale_after)).all()
+        rows = [r for r in s.scalars(select(SchedulerNode).where(SchedulerNode.beat_at >= now - stale_after))
+                if r.role != "stopped"]  # fmt: skip
+        leaders = [r for r in rows if r.role == "leader"]
+        if len(leaders) > 1:
+            # The lock is exclusive, so a leader that has not beaten since another became leader is the one
+            # that died and handed over (its heartbeat only looks fresh for a few more seconds).
+            newest = max(r.leader_since or r.beat_at for r in leaders)
+            leaders = [r for r in leaders if r.beat_at > newest or r.leader_since == newest]
+        rows = [r for r in rows if r.role != "leader" or r in leaders]
         nodes = [
             {"node": r.node, "role": r.role, "beat_at": r.beat_at.isoformat(timespec="seconds"),
              "leader_since": r.leader_since.isoformat(timespec="seconds") if r.leader_since else None}
             for r in rows
-            if r.role != "stopped"
         ]  # fmt: skip
-    leaders = [n for n in nodes if n["role"] == "leader"]
+    leading = [n for n in nodes if n["role"] == "leader"]
     return {
-        "status": "ok" if len(leaders) == 1 else ("none" if not leaders else "split"),
-        "leader": leaders[0] if leaders else None,
+        "status": "ok" if len(leading) == 1 else ("none" if not leading else "split"),
+        "leader": leading[0] if leading else None,
         "standbys": [n for n in nodes if n["role"] == "standby"],
     }

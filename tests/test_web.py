@@ -69,7 +69,8 @@ def test_anonymous_is_sent_to_login_from_every_page(web):
         assert response.status_code == 302 and "/login" in response.headers["Location"], path
     for path in ("/_dash-layout", "/_dash-dependencies"):
         assert client.get(path).status_code == 401
-    assert client.get("/healthz").status_code == 200
+    health = client.get("/healthz")  # answered without a login (503 here: no scheduler runs in this test)
+    assert health.status_code == 503 and health.get_json()["scheduler"]["status"] == "none"
     assert client.get("/login").status_code == 200
 
 
@@ -238,8 +239,14 @@ def test_vendor_assets_are_served_locally(web):
 
 
 def test_healthz_reports_store_and_jobs(web):
+    from data_access.leader import beat
+
     app, _ = web
-    body = app.server.test_client().get("/healthz").get_json()
+    now = local_now()
+    beat(app.server.extensions["cockpit"]["engine"], "host:1:000000", "leader", now, now)
+    response = app.server.test_client().get("/healthz")
+    body = response.get_json()
+    assert response.status_code == 200
     assert body["status"] == "ok" and body["database"] == "ok" and body["schema_revision"] == head_revisions()
 
 
