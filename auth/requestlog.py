@@ -5,13 +5,15 @@ a log collector; text is for people."""
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 import time
 import uuid
 
 from flask import Flask, g, has_request_context, request
+
+import logconfig
+from logconfig import JsonFormatter  # noqa: F401 - re-exported: the app's log lines
 
 log = logging.getLogger("cockpit.http")
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
@@ -23,33 +25,9 @@ class RequestIdFilter(logging.Filter):
         return True
 
 
-class JsonFormatter(logging.Formatter):
-    def format(self, record: logging.LogRecord) -> str:
-        entry = {
-            "ts": self.formatTime(record, "%Y-%m-%dT%H:%M:%S"),
-            "level": record.levelname,
-            "logger": record.name,
-            "request_id": getattr(record, "request_id", "-"),
-            "message": record.getMessage(),
-        }
-        for key in ("method", "path", "status", "ms", "user"):
-            if hasattr(record, key):
-                entry[key] = getattr(record, key)
-        if record.exc_info:
-            entry["exc"] = self.formatException(record.exc_info)
-        return json.dumps(entry, ensure_ascii=False)
-
-
 def configure_logging(log_format: str, level: int = logging.INFO) -> None:
-    handler = logging.StreamHandler()
-    handler.addFilter(RequestIdFilter())
-    if log_format == "json":
-        handler.setFormatter(JsonFormatter())
-    else:
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"))
-    root = logging.getLogger()
-    root.handlers[:] = [handler]
-    root.setLevel(level)
+    """The process's log format (logconfig), with the id of the request being served on every line."""
+    logconfig.configure_logging(log_format, level, filters=[RequestIdFilter()])
 
 
 def install(server: Flask) -> None:

@@ -11,6 +11,7 @@ from datetime import datetime
 from data_access.clock import to_local_naive
 from data_access.db import make_engine
 from jobs.registry import job_specs, run_job
+from logconfig import configure_logging
 from settings import load_config
 
 
@@ -45,6 +46,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     config = load_config()
+    # the web workers' format (json lines in production); a one-off run keeps to warnings and errors
+    configure_logging(config["log_format"], logging.INFO if args.command is None else logging.WARNING)
     specs = job_specs(config)
     if args.command == "list":
         for spec in specs.values():
@@ -67,7 +70,6 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(summary, ensure_ascii=False, default=str))
         return 0 if summary["status"] == "ok" else 1
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     from jobs.scheduler import run_blocking
 
     return run_blocking(engine, config)

@@ -18,6 +18,7 @@ FIRST_PARTY = {
     "i18n",
     "settings",
     "public",
+    "logconfig",
 }
 
 # package -> first-party packages it may import (itself always allowed)
@@ -25,11 +26,12 @@ ALLOWED = {
     "domain": set(),
     "i18n": set(),
     "settings": set(),
+    "logconfig": set(),  # log format for every process: nothing of ours, no web framework
     "components": {"domain", "i18n"},
     "data_access": {"domain", "settings"},
-    "jobs": {"data_access", "domain", "settings"},
+    "jobs": {"data_access", "domain", "settings", "logconfig"},
     "api": {"data_access", "domain", "settings", "i18n", "auth"},
-    "auth": {"data_access", "domain", "settings", "i18n"},
+    "auth": {"data_access", "domain", "settings", "i18n", "logconfig"},
     "pages": {"components", "data_access", "domain", "settings", "i18n", "auth"},
     "public": {"data_access", "domain", "i18n", "auth", "settings"},
     "app": FIRST_PARTY - {"app"},
@@ -41,6 +43,7 @@ FORBIDDEN_THIRD_PARTY = {
     "domain": {"dash", "sqlalchemy", "flask", "plotly"},
     "jobs": {"dash", "flask"},
     "public": {"dash", "sqlalchemy"},
+    "logconfig": {"dash", "flask", "sqlalchemy"},
 }
 
 
@@ -74,7 +77,7 @@ def test_every_layer_imports_only_what_design_allows():
                 problems.append(f"{path.relative_to(ROOT)}:{line} imports {name}")
             if name in FORBIDDEN_THIRD_PARTY.get(package, set()):
                 problems.append(f"{path.relative_to(ROOT)}:{line} imports {name}")
-    assert {"app", "pages", "components", "data_access", "jobs", "domain", "api"} <= seen_packages
+    assert {"app", "pages", "components", "data_access", "jobs", "domain", "api", "logconfig"} <= seen_packages
     assert problems == []
 
 
