@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 
-.PHONY: run test install install-test lint format clean-instance
+.PHONY: run test install install-test lint format clean-instance prod prod-stop
 
 $(VENV)/.runtime-installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -28,6 +28,14 @@ run: install
 
 test:
 	bash scripts/run_tests.sh
+
+# the production topology on this machine (README "Production layout and deployment"): PostgreSQL,
+# Redis, 3 gunicorn workers, 2 schedulers, on loopback; `make prod DISTRICT=1` adds the district demo
+prod:
+	bash scripts/prod_local.sh start $(if $(DISTRICT),--district)
+
+prod-stop:
+	bash scripts/prod_local.sh stop
 
 lint: install-test
 	$(VENV)/bin/ruff check .
