@@ -15,6 +15,10 @@ and asserts that no marker of B's (that the request did not itself send) appears
 that no photo of B's is served. A street user over A and B then does the same and must meet B's data,
 so a marker that never shows anywhere cannot make the test pass by accident.
 
+A third community, C, lies in another street. A district user sees every community, so for the wider
+scopes the same sweep is made as the street users of A's and B's street (a street cadre and a street
+administrator): they must reach none of C's data, while the district user meets C's (and B's).
+
 Everything is enumerated at run time: a route, page or callback added later is covered without
 touching this file. Routes that are public by design are listed in PUBLIC_BY_DESIGN with the reason.
 """
@@ -262,7 +266,7 @@ def _community(engine, code: str, marker: str, instance_dir, users: bool) -> dic
         s.add(ParkingPermit(tracking_code=_code("PK", marker, "WAIT"), community_id=cid, applicant_kind="employee",
                             applicant_name=f"{marker}申请人乙", plate=f"浙B{marker}", share_window="day",
                             preferences=[f"P-{marker}"], status="pending", applied_at=NOW - timedelta(hours=6)))  # fmt: skip
-    photo = store_photo(instance_dir, _png(len(marker)), 1_000_000)
+    photo = store_photo(instance_dir, _png(sum(map(ord, marker))), 1_000_000)  # each its own
     with writing(engine) as s:
         s.add(EventPhoto(event_id=case_id, sha256=photo.sha256, mime=photo.mime, bytes=photo.bytes, stage="report",
                          created_at=NOW - timedelta(hours=3)))  # fmt: skip
@@ -285,13 +289,26 @@ def world(tmp_path_factory, sqlite_template):
     instance = folder / "instance"
     a = _community(engine, "ca", "AAMK", instance, users=True)
     b = _community(engine, "cb", "ZZB", instance, users=True)
+    c = _community(engine, "cc", "QQC", instance, users=True)  # in another street, below
+    c["street"] = "st2"
     with writing(engine) as s:
         street_id = s.scalar(select(Street.id).where(Street.code == "st1"))
+        other = Street(code="st2", name_zh="QQC街道", name_en="QQC Street", district_zh="区", district_en="District")
+        s.add(other)
+        s.flush()
+        s.execute(update(Community).where(Community.id == c["community_id"]).values(street_id=other.id))
         create_user(s, "street_user", "pw-street", "street_cadre", NOW, display_name="street-user", scope_kind="street",
                     street_id=street_id)  # fmt: skip
         create_user(s, "street_admin", "pw-street-admin", "admin", NOW, display_name="street-admin",
                     scope_kind="street", street_id=street_id)  # fmt: skip
+        create_user(s, "other_street_admin", "pw-street-admin", "admin", NOW, display_name="other-street-admin",
+                    scope_kind="street", street_id=other.id)  # fmt: skip
+        create_user(s, "district_user", "pw-district", "viewer", NOW, display_name="district-user",
+                    scope_kind="district")  # fmt: skip
+        create_user(s, "district_cadre", "pw-district", "street_cadre", NOW, display_name="district-cadre",
+                    scope_kind="district")  # fmt: skip
         issue_token(s, "machine", "ZZB-gateway-token", NOW, community_id=b["community_id"])
+        issue_token(s, "machine", "QQC-gateway-token", NOW, community_id=c["community_id"])
     with engine.connect() as conn:  # everything in the main file, so a copy of it is the whole store
         conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     shutil.copyfile(path, folder / "harvest.db")
@@ -309,25 +326,36 @@ def world(tmp_path_factory, sqlite_template):
     # the buttons and rows B's own staff and a street administrator are shown for B's things, to fire A's
     # callbacks with; on a copy of the store, since B's staff may change B's things as they look around
     harvester_app = quiet_app(folder / "harvest.db")
-    harvested: dict[str, dict] = {}
-    stores: dict[str, list] = {}
-    harvesters = (
-        ("street_admin", "pw-street-admin"),
-        ("cb_secretary", "pw-secretary"),
-        ("cb_grid_worker", "pw-grid_worker"),
+
+    def harvest(target: dict, harvesters: tuple) -> tuple[list[dict], dict[str, list]]:  # noqa: ANN001
+        harvested: dict[str, dict] = {}
+        stores: dict[str, list] = {}
+        for username, password in harvesters:
+            client = harvester_app.server.test_client()
+            seen = Sweep(client, _login(client, username, password), [], "")
+            sweep_pages(seen, target)
+            sweep_callbacks(harvester_app, seen, target, budget=0, light=True)
+            harvested.update(seen.ids)
+            for store_id, values in seen.stores.items():
+                kept = stores.setdefault(store_id, [])
+                kept.extend(v for v in values if v not in kept)
+        return list(harvested.values()), stores
+
+    harvested, stores = harvest(
+        b, (("street_admin", "pw-street-admin"), ("cb_secretary", "pw-secretary"), ("cb_grid_worker", "pw-grid_worker"))
     )
-    for username, password in harvesters:
-        client = harvester_app.server.test_client()
-        seen = Sweep(client, _login(client, username, password), [], "")
-        sweep_pages(seen, b)
-        sweep_callbacks(harvester_app, seen, b, budget=0, light=True)
-        harvested.update(seen.ids)
-        for store_id, values in seen.stores.items():
-            kept = stores.setdefault(store_id, [])
-            kept.extend(v for v in values if v not in kept)
+    harvested_c, stores_c = harvest(
+        c,
+        (
+            ("other_street_admin", "pw-street-admin"),
+            ("cc_secretary", "pw-secretary"),
+            ("cc_grid_worker", "pw-grid_worker"),
+        ),
+    )
     harvester_app.server.extensions["cockpit"]["engine"].dispose()
     app = quiet_app(path)
-    yield {"app": app, "engine": engine, "a": a, "b": b, "harvested": list(harvested.values()), "stores": stores}
+    yield {"app": app, "engine": engine, "a": a, "b": b, "c": c, "harvested": harvested, "stores": stores,
+           "harvested_c": harvested_c, "stores_c": stores_c}  # fmt: skip
     logging.getLogger("app").setLevel(level)
     engine.dispose()
 
@@ -505,7 +533,7 @@ def query_bag(b: dict) -> str:
               "building": b["building_id"], "lot": f"P-{b['marker']}", "device": b["device_id"], "month": LAST_MONTH,
               "grid": f"{b['code']}:G1", "code": b["case_code"], "id": b["case_id"], "case": b["case_id"],
               "talent": b["talent_id"], "request": b["request_id"], "handler": b["users"]["grid_worker"],
-              "street": "st1"}  # fmt: skip
+              "street": b.get("street", "st1")}  # fmt: skip
     return "&".join(f"{k}={v}" for k, v in params.items())
 
 
@@ -846,6 +874,52 @@ def test_the_street_user_sees_both_communities(world):
     page = Sweep(client, headers, [f"{b['marker']}社区", f"{a['marker']}社区", f"community={b['code']}"], "")
     _route(page, "/compare", "")
     assert set(page.seen) == {f"{b['marker']}社区", f"{a['marker']}社区", f"community={b['code']}"}
+
+
+@pytest.mark.parametrize(("username", "password"), [("street_user", "pw-street"), ("street_admin", "pw-street-admin")])
+def test_a_street_user_reaches_nothing_of_another_streets_community(world, username, password):
+    """The street users of A's and B's street (st1) by every door, with C's ids and codes (C is in st2)."""
+    app, a, c = world["app"], world["a"], world["c"]
+    before = b_rows(world["engine"], c)
+    client = app.server.test_client()
+    headers = _login(client, username, password)
+    sweep = Sweep(client, headers, markers_of(c), c["photo"])
+    rules = sweep_routes(app, sweep, c, fresh_tokens(world["engine"], a))
+    pages = sweep_pages(sweep, c)
+    budget = None if username == "street_admin" else 6
+    callbacks = sweep_callbacks(app, sweep, c, budget, world["harvested_c"], stores=world["stores_c"])
+    assert rules >= 10 and pages >= 10 and callbacks >= 30
+    leaks = {m: sorted(set(where))[:5] for m, where in sweep.seen.items()}
+    assert leaks == {}, json.dumps(leaks, ensure_ascii=False, indent=1)
+    after = b_rows(world["engine"], c)
+    changed = {name: (before[name], rows) for name, rows in after.items() if rows != before.get(name)}
+    assert changed == {}, f"{username} changed C's rows: {changed}"
+    # the comparison view lists the street's own communities, not C
+    page = Sweep(client, headers, [f"{c['marker']}社区", f"{a['marker']}社区", "ZZB社区"], "")
+    _route(page, "/compare", "")
+    assert set(page.seen) == {f"{a['marker']}社区", "ZZB社区"}
+
+
+def test_the_district_user_sees_every_street(world):
+    """A district user (the demo's `district`: a viewer) and a district cadre meet C's data as well as A's and
+    B's, by the same doors — so C's markers are real ones the street sweep above would have found."""
+    app, a, b, c = world["app"], world["a"], world["b"], world["c"]
+    for username, markers in (
+        ("district_user", [f"{c['marker']}社区", f"{b['marker']}社区", f"{c['marker']}停车场"]),
+        ("district_cadre", [f"{c['marker']}-case-text", _code("DX", c["marker"], "QUIET"), f"{c['marker']}社区",
+                            f"{c['marker']}停车场", f"{c['marker']}电梯", f"{c['marker']}-request-text",
+                            f"{b['marker']}社区"]),
+    ):  # fmt: skip
+        client = app.server.test_client()
+        headers = _login(client, username, "pw-district")
+        sweep = Sweep(client, headers, markers_of(c) + markers_of(b), c["photo"])
+        sweep_pages(sweep, c)
+        sweep_callbacks(app, sweep, c, 0, world["harvested_c"], stores=world["stores_c"])
+        for marker in markers:
+            assert marker in sweep.seen, (username, marker)
+        page = Sweep(client, headers, [f"{m}社区" for m in (a["marker"], b["marker"], c["marker"])], "")
+        _route(page, "/compare", "")
+        assert len(page.seen) == 3, (username, page.seen)  # every street's communities side by side
 
 
 def test_a_tracking_code_opens_only_its_own_reports_photos(world):
