@@ -4,10 +4,14 @@ for a fixed time. Prints p50 / p95 / max per page, the error count and the throu
     bash scripts/prod_local.sh start --district        # gunicorn workers + 2 schedulers + PostgreSQL + Redis
     .venv/bin/python bench/load.py --url http://127.0.0.1:8050 --password demo-pass-1 --users 50 --seconds 60
 
-Each virtual user logs in once with a demo account, then loops: open a page the way the browser does
-after the first load (Dash's page router renders the layout on the server, then the page's data
-callbacks run), read it for a few seconds (`--think`, 3-10 s by default), repeat. Wall screens poll the machine API with the wall token printed at
-seeding (`--wall-token`). Target: 0 errors and p95 under 1 s for staff pages with 50 users.
+Each virtual user logs in once with a demo account (the demo's roles, its grid staff, and the district
+demo's `street_puyan` and `district`), then loops: open a page the way the browser does after the first
+load (Dash's page router renders the layout on the server, then the page's data callbacks run; street
+and district accounts also open the comparison view `/compare`), read it for a few seconds (`--think`,
+3-10 s by default), repeat. The users start over the first `--ramp` seconds (5 by default): with
+`--ramp 0` all of them send their first page in the same instant, and those requests queue behind
+each other in the workers (on 2 cores, about 0.9 s for the last of ~55). Wall screens poll the machine API with the wall token printed at seeding
+(`--wall-token`). Target: 0 errors and p95 under 1 s for staff pages with 50 users.
 """
 
 from __future__ import annotations
@@ -26,6 +30,10 @@ import requests
 STAFF_ACCOUNTS = ["secretary", "grid_leader", "grid_worker", "street_cadre", "department", "viewer", "admin"] + [
     f"{prefix}{n}" for prefix in ("gw", "gl") for n in range(1, 7)
 ]
+# the district demo's wider scopes (README "The district demo"): Puyan street's cadre and the district viewer
+STAFF_ACCOUNTS += ["street_puyan", "district"]
+# accounts whose scope spans several communities: they also open the comparison view
+MULTI_COMMUNITY = {"street_cadre", "street_puyan", "district"}
 # (name, path, share of page views)
 PAGES = [
     ("hotspots", "/", 25),
@@ -37,6 +45,7 @@ PAGES = [
     ("services", "/services", 5),
     ("inbox", "/inbox", 5),
 ]
+COMPARE = ("compare", "/compare", 15)  # 社区对比, for MULTI_COMMUNITY accounts only
 
 
 def router_payload(path: str, search: str = "") -> dict:
@@ -96,16 +105,23 @@ def log_in(base: str, username: str, password: str) -> requests.Session:
     response = session.post(f"{base}/login", data={"username": username, "password": password, "csrf_token": token,
                                                    "next": "/"}, allow_redirects=False, timeout=30)  # fmt: skip
     if response.status_code != 302:
-        raise RuntimeError(f"login {username} failed: {response.status_code}")
+        hint = (
+            " (seed the district demo: prod_local.sh start --district)"
+            if username in ("street_puyan", "district")
+            else ""
+        )
+        raise RuntimeError(f"login {username} failed: {response.status_code}{hint}")
     return session
 
 
 def staff_user(base: str, session: requests.Session, case_ids: list[int], stop: threading.Event, rec: Recorder,
-               rng: random.Random, think: tuple[float, float]) -> None:  # fmt: skip
+               rng: random.Random, think: tuple[float, float], multi: bool = False, ramp: float = 0.0) -> None:  # fmt: skip
     headers = {"X-CSRFToken": session.cookies.get("_csrf_token", "")}
-    weights = [w for _n, _p, w in PAGES]
+    pages = PAGES + [COMPARE] if multi else PAGES
+    weights = [w for _n, _p, w in pages]
+    stop.wait(rng.uniform(0, ramp))  # people open the cockpit at different moments, not all in one instant
     while not stop.is_set():
-        name, path, _w = rng.choices(PAGES, weights=weights)[0]
+        name, path, _w = rng.choices(pages, weights=weights)[0]
         path = path.format(case_id=rng.choice(case_ids) if case_ids else 1)
         started = time.perf_counter()
         try:
@@ -113,6 +129,8 @@ def staff_user(base: str, session: requests.Session, case_ids: list[int], stop: 
                                     timeout=30)  # fmt: skip
             ok = response.status_code == 200
             detail = f"HTTP {response.status_code}"
+            if ok and name == "compare" and "cmp-single" in response.text:  # the note for one community
+                ok, detail = False, "compare showed a single community"
             if ok and name == "governance":
                 grid = session.post(f"{base}/_dash-update-component", json=governance_grid_payload(), headers=headers,
                                     timeout=30)  # fmt: skip
@@ -163,18 +181,38 @@ def main() -> int:
         metavar=("MIN", "MAX"),
         help="seconds a user spends on a page before the next one (uniform)",
     )
+    parser.add_argument(
+        "--ramp",
+        type=float,
+        default=5.0,
+        help="seconds over which the users open their first page (uniform); 0 sends every first page in one "
+        "instant, a burst the workers queue (measured p95 then shows that burst)",
+    )
     parser.add_argument("--wall-token", help="a wall token: adds wall screens polling the machine API")
     parser.add_argument("--walls", type=int, default=5)
     parser.add_argument("--wall-every", type=float, default=5.0)
     args = parser.parse_args()
     base = args.url.rstrip("/")
 
-    sessions = [log_in(base, STAFF_ACCOUNTS[n % len(STAFF_ACCOUNTS)], args.password) for n in range(args.users)]
+    accounts = [STAFF_ACCOUNTS[n % len(STAFF_ACCOUNTS)] for n in range(args.users)]
+    sessions = [log_in(base, account, args.password) for account in accounts]
     case_ids = case_ids_for(base, sessions[0])
     rec, stop = Recorder(), threading.Event()
     threads = [
         threading.Thread(
-            target=staff_user, args=(base, s, case_ids, stop, rec, random.Random(n), tuple(args.think)), daemon=True
+            target=staff_user,
+            args=(
+                base,
+                s,
+                case_ids,
+                stop,
+                rec,
+                random.Random(n),
+                tuple(args.think),
+                accounts[n] in MULTI_COMMUNITY,
+                args.ramp,
+            ),  # fmt: skip
+            daemon=True,
         )
         for n, s in enumerate(sessions)
     ]
@@ -191,7 +229,7 @@ def main() -> int:
     elapsed = time.perf_counter() - started
 
     print(f"{args.users} staff users" + (f" + {args.walls} wall screens" if args.wall_token else "")
-          + f", {elapsed:.0f} s against {base}")  # fmt: skip
+          + f", {elapsed:.0f} s against {base} (first pages spread over {args.ramp:g} s)")  # fmt: skip
     print(f"{'page':<14}{'n':>6}{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}{'errors':>8}")
     total = errors = 0
     staff_p95 = []
