@@ -278,6 +278,51 @@ SETTINGS: tuple[Setting, ...] = (
         "How often the scheduler refreshes the case rollups.",
         help_zh="事件汇总任务的运行间隔（分钟）。",
     ),
+    Setting(
+        "wall_views",
+        "hotspots,governance,parking,index,iot",
+        str,
+        "Views a wall screen rotates through, in order, unless its token or URL says otherwise "
+        "(hotspots, governance, parking, index, iot).",
+        help_zh="大屏默认轮播的视图及顺序（令牌设置或网址参数优先）：hotspots、governance、parking、index、iot。",
+    ),
+    Setting(
+        "wall_rotate_seconds",
+        20,
+        int,
+        "Seconds each wall view stays on screen (5 to 3600) unless the token or URL says otherwise.",
+        help_zh="大屏每个视图的停留秒数（5–3600），令牌设置或网址参数优先。",
+    ),
+    Setting(
+        "wall_refresh_seconds",
+        10,
+        int,
+        "Seconds between two refreshes of a wall's figures (1 to 300); screens with the same interval "
+        "share one computation per interval.",
+        help_zh="大屏数据刷新间隔（1–300 秒）；刷新间隔相同的大屏每个间隔共用一次计算。",
+    ),
+    Setting(
+        "wall_alert_poll_seconds",
+        3,
+        int,
+        "How often a wall asks for new urgent cases and critical alarms (they pop up within about twice this).",
+        help_zh="大屏查询新紧急事件和严重告警的间隔（秒），弹窗约在两个间隔内出现。",
+    ),
+    Setting(
+        "wall_popup_minutes",
+        30,
+        int,
+        "How long an urgent case nobody has accepted, or a critical alarm nobody has acknowledged, pops up on the walls.",
+        help_zh="无人受理的紧急事件或无人确认的严重告警在大屏上弹窗提示的最长时间（分钟）。",
+    ),
+    Setting(
+        "trusted_proxies",
+        0,
+        int,
+        "Reverse proxies (nginx) in front of the app whose X-Forwarded-For / -Proto headers are honoured, "
+        "so rate limits and logs see the client's address; 0 when clients connect directly.",
+        help_zh="应用前的反向代理（如 nginx）层数，信任其 X-Forwarded-For / -Proto 头以获得客户端真实地址；直连时为 0。",
+    ),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}
@@ -356,9 +401,18 @@ def ensure_secret_key(config: Config) -> str:
         return path.read_text().strip()
     config.instance_path.mkdir(parents=True, exist_ok=True)
     key = secrets.token_hex(32)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    # Written whole to a private file, then linked into place: several gunicorn workers starting on a
+    # fresh instance race here, and exactly one link wins; the others read the winner's key.
+    tmp = path.with_name(f".secret_key.{os.getpid()}.{secrets.token_hex(4)}")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as fh:
         fh.write(key)
+    try:
+        os.link(tmp, path)
+    except FileExistsError:
+        key = path.read_text().strip()
+    finally:
+        tmp.unlink()
     return key
 
 

@@ -205,6 +205,8 @@ class ApiToken(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
     last_used_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # wall tokens: what an administrator set for that screen ({"views", "rotate", "refresh", "lang"})
+    settings: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
 class AuditLog(Base):

@@ -24,3 +24,8 @@ def community_names(session: Session, community_ids: list[int]) -> list[tuple[st
         select(Community.name_zh, Community.name_en).where(Community.id.in_(community_ids)).order_by(Community.id)
     )
     return [(zh, en) for zh, en in rows]
+
+
+def all_community_ids(session: Session) -> list[int]:
+    """Every community: the scope of a wall token issued without one."""
+    return list(session.scalars(select(Community.id).order_by(Community.id)))

@@ -7,7 +7,9 @@ Both backends offer the same three operations:
 - `hit(key, limit, window)`: count one event in a sliding window; False (and not counted) when
   `limit` events already happened within `window` seconds;
 - `incr(key, ttl)`: add one to a counter that expires `ttl` seconds after it was first set;
-- `get(key)` / `set(key, value, ttl)` of bytes, for the cache.
+- `get(key)` / `set(key, value, ttl)` of bytes, for the cache, and `add(key, value, ttl)`: set only
+  when the key is absent (True when this caller set it), which the cache uses as a short lock so
+  that one worker computes a view while the others wait for its result.
 """
 
 from __future__ import annotations
@@ -74,6 +76,17 @@ class MemoryState:
                     del self._values[old]
             self._values[key] = (self.clock() + ttl, value)
 
+    def discard(self, key: str) -> None:
+        with self._lock:
+            self._values.pop(key, None)
+
+    def add(self, key: str, value: bytes, ttl: float) -> bool:
+        with self._lock:
+            if self._live(key) is not None:
+                return False
+            self._values[key] = (self.clock() + ttl, value)
+            return True
+
 
 # A sliding window in one round trip and atomically, so two workers can never both take the last slot.
 _HIT = """
@@ -118,6 +131,12 @@ class RedisState:
 
     def set(self, key: str, value: bytes, ttl: float) -> None:
         self.client.set(self.prefix + "v:" + key, value, px=max(1, int(ttl * 1000)))
+
+    def discard(self, key: str) -> None:
+        self.client.delete(self.prefix + "v:" + key)
+
+    def add(self, key: str, value: bytes, ttl: float) -> bool:
+        return bool(self.client.set(self.prefix + "v:" + key, value, px=max(1, int(ttl * 1000)), nx=True))
 
 
 def make_state(redis_url: str):  # noqa: ANN201 - MemoryState | RedisState

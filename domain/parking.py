@@ -70,6 +70,18 @@ def window_bounds(day: date, settings: LotSettings) -> tuple[datetime, datetime]
     return start, end
 
 
+def window_open(now: datetime, settings: LotSettings) -> bool:
+    """Whether the lot's sharing window is open at `now`: today's window, or last night's that runs
+    past midnight; with weekdays_only, only windows that open on a weekday."""
+    for day in (now.date(), now.date() - timedelta(days=1)):
+        if settings.weekdays_only and day.weekday() >= 5:
+            continue
+        start, end = window_bounds(day, settings)
+        if start <= now < end:
+            return True
+    return False
+
+
 def slots_per_window(settings: LotSettings) -> int:
     start, end = window_bounds(date(2000, 1, 3), settings)
     return int((end - start) / SLOT)
