@@ -14,7 +14,8 @@ import dash
 import dash_bootstrap_components as dbc
 import flask_bootstrap
 from dash import Dash, Input, Output, State, html
-from flask import jsonify, send_from_directory
+from flask import jsonify, request, send_from_directory
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from api.health import bp as health_bp
 from api.index_print import bp as index_print_bp
@@ -32,6 +33,7 @@ from components.shell import navbar
 from data_access.db import make_engine, reading
 from data_access.notify import unread_count
 from data_access.shared_state import make_state
+from data_access.view_cache import ViewCache
 from i18n import HTML_LANG, t
 from pages import (
     access,
@@ -52,6 +54,7 @@ from pages import (
     services,
     system,
     talent_library,
+    wall,
     welfare,
 )
 from pages._context import page_context
@@ -67,6 +70,16 @@ PAGE_MODULES = (
 )  # fmt: skip
 VENDOR_DIR = Path(flask_bootstrap.__file__).parent / "static" / "bootstrap5"
 STYLESHEETS = ["/vendor/bootstrap5/css/bootstrap.min.css", "/vendor/bootstrap5/css/font/bootstrap-icons.min.css"]
+
+
+class WallDash(Dash):
+    """The wall screens' app (mounted at /wall/): <html lang> in the screen's language."""
+
+    def interpolate_index(self, **kwargs: Any) -> str:
+        lang = wall.device_lang(request.args)
+        kwargs["title"] = f"{t('app.title', lang)} · {t('wall.view.hotspots', lang)}"
+        html_text = super().interpolate_index(**kwargs)
+        return html_text.replace("<html>", f'<html lang="{HTML_LANG[lang]}">', 1)
 
 
 class CockpitDash(Dash):
@@ -149,6 +162,7 @@ def create_app(overrides: dict[str, Any] | None = None, config: Config | None = 
         use_pages=True,
         pages_folder="",
         assets_folder=str(Path(__file__).parent / "assets"),
+        assets_path_ignore=["wall"],  # the wall app's own stylesheet and script
         external_stylesheets=STYLESHEETS,
         serve_locally=True,
         update_title=None,
@@ -165,7 +179,15 @@ def create_app(overrides: dict[str, Any] | None = None, config: Config | None = 
         # three photos at their cap, base64-inflated when they come through a Dash upload, plus the form
         MAX_CONTENT_LENGTH=max(16 * 1024 * 1024, 4 * config["photo_max_bytes"] + 2 * 1024 * 1024),
     )
-    server.extensions[EXTENSION] = {"config": config, "engine": engine, "shared_state": make_state(config["redis_url"])}
+    if config["trusted_proxies"] > 0:  # behind nginx: the client's address and scheme, not the proxy's
+        server.wsgi_app = ProxyFix(server.wsgi_app, x_for=config["trusted_proxies"], x_proto=config["trusted_proxies"])
+    shared_state = make_state(config["redis_url"])
+    server.extensions[EXTENSION] = {
+        "config": config,
+        "engine": engine,
+        "shared_state": shared_state,
+        "view_cache": ViewCache(shared_state),
+    }
     requestlog.install(server)  # first, so even refused requests carry an id
     server.before_request(before_request)
     server.after_request(after_request)
@@ -203,12 +225,33 @@ def create_app(overrides: dict[str, Any] | None = None, config: Config | None = 
 
     app.layout = _serve_shell
 
+    server.extensions[EXTENSION]["wall_app"] = create_wall_app(server)
+
     @app.callback(Output("nav-collapse", "is_open"), Input("nav-toggler", "n_clicks"), State("nav-collapse", "is_open"))
     @guarded(ALL_ROLES)
     def toggle_navbar(n_clicks, is_open):
         return (not is_open) if n_clicks else is_open
 
     return app
+
+
+def create_wall_app(server) -> Dash:  # noqa: ANN001
+    """The wall screens: a second Dash app on the same server, its own layout (no navbar), callbacks
+    (each checks the wall token) and assets (assets/wall: the dark stylesheet and the browser side)."""
+    wall_app = WallDash(
+        "wall",
+        server=server,
+        url_base_pathname=wall.WALL_PATH,
+        use_pages=False,
+        assets_folder=str(Path(__file__).parent / "assets" / "wall"),
+        external_stylesheets=[STYLESHEETS[1]],  # Bootstrap Icons only
+        serve_locally=True,
+        update_title=None,
+        suppress_callback_exceptions=True,
+    )
+    wall_app.layout = wall.layout
+    wall.register_callbacks(wall_app)
+    return wall_app
 
 
 def create_server():

@@ -18,6 +18,10 @@ def current_config() -> Config:
     return current_app.extensions[EXTENSION]["config"]
 
 
+def current_view_cache():  # noqa: ANN201 - data_access.view_cache.ViewCache
+    return current_app.extensions[EXTENSION]["view_cache"]
+
+
 def current_engine() -> Engine:
     return current_app.extensions[EXTENSION]["engine"]
 

@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable
 from flask import abort, jsonify, redirect, request, session, url_for
 
 from auth.context import current_user
+from auth.wall import WALL_PREFIX, wall_after_request, wall_gate
 from domain.catalog import ROLES
 
 ALL_ROLES: frozenset[str] = frozenset(ROLES)
@@ -69,6 +70,8 @@ def _wants_json() -> bool:
 
 def before_request():
     path = request.path
+    if path == "/wall" or path.startswith(WALL_PREFIX):  # wall screens: a device token, never a session
+        return wall_gate()
     if any(path == p.rstrip("/") or path.startswith(p) for p in PUBLIC_PREFIXES):
         if request.method == "POST" and path.startswith("/login") and not _csrf_ok():
             abort(400, description="csrf")
@@ -84,6 +87,7 @@ def before_request():
 
 
 def after_request(response):
+    response = wall_after_request(response)
     # A readable (not HttpOnly) double-submit cookie for Dash's renderer; the session cookie that
     # it must match stays HttpOnly.
     if "csrf" in session or current_user() is not None:

@@ -16,6 +16,7 @@ from i18n.messages_permits import PERMIT_MESSAGES
 from i18n.messages_report import REPORT_MESSAGES
 from i18n.messages_services import SERVICES_MESSAGES
 from i18n.messages_tokens import TOKEN_MESSAGES
+from i18n.messages_wall import WALL_MESSAGES
 
 MESSAGES = {
     **MESSAGES,
@@ -28,6 +29,7 @@ MESSAGES = {
     **SERVICES_MESSAGES,
     **TOKEN_MESSAGES,
     **COMPARE_MESSAGES,
+    **WALL_MESSAGES,
 }
 
 LANGUAGES = ("zh", "en")

@@ -14,7 +14,7 @@ KEY_PREFIXES = ("app", "nav", "login", "common", "role", "level", "grade", "stat
                 "tok", "o311", "wf", "inbox", "newcase", "photo", "report",
                 "svcreq", "svcq", "svcfig", "lib", "match",
                 "pop", "dev", "acc", "welf", "aud",
-                "idx", "vote", "compare", "scope")  # fmt: skip
+                "idx", "vote", "compare", "scope", "wall")  # fmt: skip
 LITERAL = re.compile(r"[\"']((?:" + "|".join(KEY_PREFIXES) + r")\.[a-z0-9_.]+)[\"']")
 
 
