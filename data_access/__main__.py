@@ -1,5 +1,7 @@
 """`python -m data_access init [--demo]`: migrate to head and optionally seed the demo community.
 `python -m data_access token create|list|revoke`: issue, list and revoke api tokens (machine, wall, Open311).
+`python -m data_access wall-token create|list|set|revoke`: the same for wall screens, with each screen's
+playlist, timing and language, and the URL to open.
 """
 
 from __future__ import annotations
@@ -15,8 +17,9 @@ from data_access.db import make_engine, reading, writing
 from data_access.migrate import upgrade_to_head
 from data_access.models import Community
 from data_access.reference import seed_reference
-from data_access.tokens import PREFIX, issue_token, list_tokens, revoke_token
+from data_access.tokens import PREFIX, issue_token, list_tokens, revoke_token, set_wall_settings
 from domain.catalog import ROLES
+from domain.wall import LANGS, WallOptionError, clean_stored
 from settings import load_config
 
 
@@ -27,6 +30,7 @@ def print_demo_banner(result, port: int) -> None:  # noqa: ANN001 - data_access.
     for username, role in result.logins:
         print(f"  {username:<14} {role}")
     print("Wall device token :", result.wall_token)
+    print(f"Wall screen       : http://127.0.0.1:{port}/wall/?token={result.wall_token}")
     print("Open311 api key   :", result.open311_key)
     print("Machine API token :", result.machine_token)
     print(
@@ -72,6 +76,23 @@ def main(argv: list[str] | None = None) -> int:
     token.add_parser("list", help="every token: id, kind, name, community, created, last used, revoked")
     revoke = token.add_parser("revoke", help="revoke a token at once")
     revoke.add_argument("id", type=int)
+    wall = sub.add_parser("wall-token", help="issue, list, configure and revoke wall screen tokens").add_subparsers(
+        dest="wall_command", required=True
+    )
+    wall_create = wall.add_parser("create", help="issue a wall token and print it with the URL to open")
+    wall_create.add_argument("name", help="which screen holds it, e.g. 'office wall 1'")
+    wall_create.add_argument("--community", metavar="CODE", help="show one community (default: every community)")
+    wall_set = wall.add_parser("set", help="change a wall token's playlist, timing or language")
+    wall_set.add_argument("id", type=int)
+    wall_set.add_argument("--clear", action="store_true", help="drop the stored settings: the defaults apply")
+    for p in (wall_create, wall_set):
+        p.add_argument("--views", help="playlist, e.g. hotspots,parking (default: every view)")
+        p.add_argument("--rotate", help="seconds each view stays on screen")
+        p.add_argument("--refresh", help="seconds between refreshes of the figures")
+        p.add_argument("--lang", choices=LANGS, help="zh (default) or en")
+    wall.add_parser("list", help="every wall token with its settings")
+    wall_revoke = wall.add_parser("revoke", help="revoke a wall token: its screen shows 'revoked' within seconds")
+    wall_revoke.add_argument("id", type=int)
     backup_p = sub.add_parser("backup", help="write a consistent copy of the store to PATH (safe while it runs)")
     backup_p.add_argument("path")
     restore_p = sub.add_parser("restore", help="replace the store with the backup at PATH (stop the app first)")
@@ -88,6 +109,8 @@ def main(argv: list[str] | None = None) -> int:
     now = local_now(config["timezone"])
     if args.command == "token":
         return token_command(engine, args, now)
+    if args.command == "wall-token":
+        return wall_token_command(engine, args, now, config["port"])
     with writing(engine) as s:
         seed_reference(s, now)
     print(f"Store at head: {engine.url.render_as_string(hide_password=True)}")
@@ -165,6 +188,78 @@ def token_command(engine, args: argparse.Namespace, now: datetime) -> int:  # no
         print(f"no active token with id {args.id}", file=sys.stderr)
         return 1
     print(f"Token {args.id} revoked.")
+    return 0
+
+
+def _wall_settings(args: argparse.Namespace) -> dict:
+    return clean_stored(
+        {k: getattr(args, k) for k in ("views", "rotate", "refresh", "lang") if getattr(args, k) is not None}
+    )
+
+
+def _settings_text(settings: dict | None) -> str:
+    if not settings:
+        return "defaults"
+    return " ".join(f"{k}={','.join(v) if isinstance(v, list) else v}" for k, v in sorted(settings.items()))
+
+
+def wall_token_command(engine, args: argparse.Namespace, now: datetime, port: int) -> int:  # noqa: ANN001
+    if args.wall_command in ("create", "set"):
+        try:
+            settings = {} if getattr(args, "clear", False) else _wall_settings(args)
+        except WallOptionError as exc:
+            print(f"invalid --{exc.code}: {exc.value!r}", file=sys.stderr)
+            return 2
+    if args.wall_command == "create":
+        with writing(engine) as s:
+            community_id = None
+            if args.community:
+                community_id = s.scalar(select(Community.id).where(Community.code == args.community))
+                if community_id is None:
+                    print(f"unknown community code {args.community!r}", file=sys.stderr)
+                    return 2
+            try:
+                clear = issue_token(s, "wall", args.name, now, community_id, settings)
+            except ValueError as exc:
+                print(exc, file=sys.stderr)
+                return 2
+        scope = f"community {args.community}" if args.community else "every community"
+        print(f"Issued wall token {args.name!r} for {scope} ({_settings_text(settings)}). Shown this once only:")
+        print(clear)
+        print(f"Open on the wall PC: http://127.0.0.1:{port}/wall/?token={clear}")
+        return 0
+    if args.wall_command == "set":
+        with writing(engine) as s:
+            done = set_wall_settings(s, args.id, settings)
+        if not done:
+            print(f"no active wall token with id {args.id}", file=sys.stderr)
+            return 1
+        print(f"Wall token {args.id}: {_settings_text(settings)}. Its screen applies them when it next loads.")
+        return 0
+    if args.wall_command == "list":
+        with reading(engine) as s:
+            rows = [r for r in list_tokens(s) if r["kind"] == "wall"]
+        if not rows:
+            print("No wall tokens.")
+        for r in rows:
+            state = f"revoked {r['revoked_at']:%Y-%m-%d %H:%M}" if r["revoked_at"] else "active"
+            used = f"{r['last_used_at']:%Y-%m-%d %H:%M}" if r["last_used_at"] else "never"
+            print(
+                f"{r['id']:>5}  {r['name'][:32]:<32} {r['community'] or '(all)':<12} last used {used:<16}  "
+                f"{state:<24} {_settings_text(r['settings'])}"
+            )
+        return 0
+    with reading(engine) as s:
+        is_wall = any(r["id"] == args.id and r["kind"] == "wall" for r in list_tokens(s))
+    if not is_wall:
+        print(f"no wall token with id {args.id}", file=sys.stderr)
+        return 1
+    with writing(engine) as s:
+        revoked = revoke_token(s, args.id, now)
+    if not revoked:
+        print(f"no active wall token with id {args.id}", file=sys.stderr)
+        return 1
+    print(f"Wall token {args.id} revoked.")
     return 0
 
 

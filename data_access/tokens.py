@@ -19,15 +19,34 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def issue_token(session: Session, kind: str, name: str, now: datetime, community_id: int | None = None) -> str:
-    """Store a new token and return it in clear text, the only time it is ever shown."""
+def issue_token(
+    session: Session,
+    kind: str,
+    name: str,
+    now: datetime,
+    community_id: int | None = None,
+    settings: dict | None = None,
+) -> str:
+    """Store a new token and return it in clear text, the only time it is ever shown. `settings`: a wall
+    token's playlist and timing (domain.wall.clean_stored), already checked."""
     if kind not in PREFIX:
         raise ValueError(f"unknown token kind {kind!r}; one of {', '.join(PREFIX)}")
     name = name.strip()
     if not name or len(name) > NAME_MAX:
         raise ValueError(f"a token name has 1 to {NAME_MAX} characters")
     token = PREFIX[kind] + secrets.token_urlsafe(24)
-    session.add(ApiToken(kind=kind, name=name, token_hash=_digest(token), community_id=community_id, created_at=now))
+    if settings and kind != "wall":
+        raise ValueError("only a wall token carries screen settings")
+    session.add(
+        ApiToken(
+            kind=kind,
+            name=name,
+            token_hash=_digest(token),
+            community_id=community_id,
+            created_at=now,
+            settings=settings or None,
+        )
+    )
     session.flush()
     return token
 
@@ -61,6 +80,7 @@ def list_tokens(session: Session, community_ids: list[int] | None = None) -> lis
             ApiToken.created_at,
             ApiToken.revoked_at,
             ApiToken.last_used_at,
+            ApiToken.settings,
             Community.code.label("community"),
             Community.name_zh.label("community_zh"),
             Community.name_en.label("community_en"),
@@ -71,6 +91,16 @@ def list_tokens(session: Session, community_ids: list[int] | None = None) -> lis
     if community_ids is not None:
         query = query.where(ApiToken.community_id.in_(community_ids))
     return [dict(r._mapping) for r in session.execute(query)]
+
+
+def set_wall_settings(session: Session, token_id: int, settings: dict) -> bool:
+    """Store an active wall token's screen settings (checked by domain.wall.clean_stored); screens pick
+    them up when they next load. False when there is no such active wall token."""
+    row = session.get(ApiToken, token_id)
+    if row is None or row.kind != "wall" or row.revoked_at is not None:
+        return False
+    row.settings = dict(settings) or None
+    return True
 
 
 def communities(session: Session, community_ids: list[int] | None = None) -> list[dict]:

@@ -89,6 +89,29 @@ def resolve_options(query: Mapping[str, str], stored: Mapping | None, defaults: 
     )
 
 
+def clean_stored(raw: Mapping | None) -> dict:
+    """The per-screen settings an administrator stores on a wall token, checked as the URL's are:
+    only the fields given (an empty one falls back to the defaults), views as a list. Raises
+    WallOptionError for a value that cannot be used, so nothing half-valid is stored."""
+    raw = raw or {}
+    unknown = set(raw) - {"views", "rotate", "refresh", "lang"}
+    if unknown:
+        raise WallOptionError("field", ",".join(sorted(unknown)))
+    cleaned: dict = {}
+    if raw.get("views") not in (None, "", [], ()):
+        cleaned["views"] = list(parse_views(raw["views"]))
+    if raw.get("rotate") not in (None, ""):
+        cleaned["rotate"] = _seconds(raw["rotate"], ROTATE_RANGE, "rotate")
+    if raw.get("refresh") not in (None, ""):
+        cleaned["refresh"] = _seconds(raw["refresh"], REFRESH_RANGE, "refresh")
+    if raw.get("lang") not in (None, ""):
+        lang = str(raw["lang"]).strip()
+        if lang not in LANGS:
+            raise WallOptionError("lang", lang)
+        cleaned["lang"] = lang
+    return cleaned
+
+
 def usual_level(history: Sequence[float]) -> float:
     return sum(history) / len(history) if history else 0.0
 

@@ -50,6 +50,40 @@ TOKEN_MESSAGES: dict[str, tuple[str, str]] = {
         "Key {id} revoked; requests using it are refused at once.",
     ),
     "tok.revoke_failed": ("密钥 {id} 不存在或已被吊销。", "Key {id} does not exist or is already revoked."),
+    "tok.screen": ("大屏设置", "Screen settings"),
+    "tok.screen_defaults": ("默认", "defaults"),
+    "tok.wall_url": ("在大屏电脑上打开：", "Open on the wall PC:"),
+    # /system: the settings of each wall screen
+    "tok.wall.title": ("大屏播放设置", "Wall screen settings"),
+    "tok.wall.intro": (
+        "为每块大屏设置轮播的页面、停留与刷新间隔和语言；地址栏中的参数优先于此处设置，留空则用系统默认值。"
+        "大屏下次载入时生效。",
+        "Set each wall screen's playlist, how long a view stays and how often figures refresh, and its "
+        "language; parameters in the screen's address win over these, and an empty field uses the default. "
+        "A screen applies them when it next loads.",
+    ),
+    "tok.wall.token": ("大屏令牌", "Wall token"),
+    "tok.wall.none": ("尚无有效的大屏令牌；请先在上方签发一个。", "No active wall token yet: issue one above."),
+    "tok.wall.views": ("轮播页面", "Views"),
+    "tok.wall.rotate": ("每页停留（秒，5–3600）", "Seconds per view (5–3600)"),
+    "tok.wall.refresh": ("数据刷新（秒，1–300）", "Refresh every (seconds, 1–300)"),
+    "tok.wall.lang": ("语言", "Language"),
+    "tok.wall.lang_default": ("默认", "Default"),
+    "tok.wall.lang.zh": ("中文", "Chinese"),
+    "tok.wall.lang.en": ("英文", "English"),
+    "tok.wall.rotate_short": ("每页 {n} 秒", "{n} s per view"),
+    "tok.wall.refresh_short": ("每 {n} 秒刷新", "refresh every {n} s"),
+    "tok.wall.save": ("保存", "Save"),
+    "tok.wall.saved": ("大屏令牌 {id} 的设置已保存：{settings}。", "Settings of wall token {id} saved: {settings}."),
+    "tok.wall.error.token": ("该大屏令牌不存在或已被吊销。", "That wall token does not exist or has been revoked."),
+    "tok.wall.error.views": ("请至少选择一个页面。", "Please choose at least one view."),
+    "tok.wall.error.rotate": ("每页停留时间须为 5–3600 秒的整数。", "Seconds per view must be a whole number, 5–3600."),
+    "tok.wall.error.refresh": (
+        "刷新间隔须为 1–300 秒的整数。",
+        "The refresh must be a whole number of seconds, 1–300.",
+    ),
+    "tok.wall.error.lang": ("请选择中文或英文。", "Please choose Chinese or English."),
+    "tok.wall.error.field": ("设置项无法识别。", "An unknown setting."),
     # Open311 GeoReport v2: what a client shows its user about a service request
     "o311.note.reported": ("已受理，等待网格员处置。", "Received; waiting for the grid worker."),
     "o311.note.in_progress": ("处置中（{level}）。", "Being handled ({level})."),

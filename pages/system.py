@@ -19,8 +19,10 @@ from data_access.tokens import (
     list_tokens,
     record_token_change,
     revoke_token,
+    set_wall_settings,
     token_community,
 )
+from domain.wall import LANGS, WALL_VIEWS, WallOptionError, clean_stored
 from i18n import pick, t
 from pages._context import PageContext, page_context
 from settings import SETTINGS
@@ -60,6 +62,7 @@ def layout(ctx: PageContext, **_kwargs):
                 className="mb-3",
             ),
             _tokens_card(ctx),
+            _wall_settings_card(ctx),
             dbc.Card(
                 [
                     dbc.CardHeader(t("sys.settings", lang)),
@@ -226,6 +229,7 @@ def _tokens_table(ctx: PageContext, scope: list[int] | None):
                     "tok.created",
                     "tok.last_used",
                     "tok.state",
+                    "tok.screen",
                     "tok.revoke",
                 )
             ]
@@ -251,6 +255,7 @@ def _tokens_table(ctx: PageContext, scope: list[int] | None):
                     html.Td(fmt_time(r["created_at"])),
                     html.Td(fmt_time(r["last_used_at"]) if r["last_used_at"] else t("tok.never", lang)),
                     html.Td(state),
+                    html.Td(_settings_text(r["settings"], lang) if r["kind"] == "wall" else ""),
                     html.Td(action),
                 ]
             )
@@ -274,11 +279,13 @@ def issue_key(ctx: PageContext, kind: str | None, name: str | None, community: s
     with writing(current_engine()) as s:
         clear = issue_token(s, kind, name, ctx.now, community_id)
         record_token_change(s, ctx.user.id, "update", clear, f"issued {kind} token {name!r}", ctx.now)
-    shown = dbc.Alert(
-        [html.Div(t("tok.issued", lang, name=name)), html.Code(clear, id="tok-clear", className="user-select-all")],
-        color="success",
-    )
-    return shown, _tokens_table(ctx, scope)
+    shown = [html.Div(t("tok.issued", lang, name=name)), html.Code(clear, id="tok-clear", className="user-select-all")]
+    if kind == "wall":
+        shown += [
+            html.Div(t("tok.wall_url", lang), className="mt-2"),
+            html.Code(_wall_url(clear), id="tok-wall-url", className="user-select-all"),
+        ]
+    return dbc.Alert(shown, color="success"), _tokens_table(ctx, scope)
 
 
 def revoke_key(ctx: PageContext, token_id: int):
@@ -296,6 +303,155 @@ def revoke_key(ctx: PageContext, token_id: int):
     else:
         note = dbc.Alert(t("tok.revoke_failed", lang, id=token_id), color="danger")
     return note, _tokens_table(ctx, scope)
+
+
+def _wall_url(clear: str) -> str:
+    from flask import request
+
+    return f"{request.host_url.rstrip('/')}/wall/?token={clear}"
+
+
+def _settings_text(settings: dict | None, lang: str) -> str:
+    if not settings:
+        return t("tok.screen_defaults", lang)
+    parts = []
+    if settings.get("views"):
+        parts.append(" → ".join(t(f"wall.view.{v}", lang) for v in settings["views"]))
+    if settings.get("rotate"):
+        parts.append(t("tok.wall.rotate_short", lang, n=settings["rotate"]))
+    if settings.get("refresh"):
+        parts.append(t("tok.wall.refresh_short", lang, n=settings["refresh"]))
+    if settings.get("lang"):
+        parts.append(t(f"tok.wall.lang.{settings['lang']}", lang))
+    return "; ".join(parts)
+
+
+# --- the settings of each wall screen -----------------------------------------------------------------
+
+
+def _wall_tokens(ctx: PageContext) -> list[dict]:
+    with reading(current_engine()) as s:
+        rows = list_tokens(s, _token_scope(ctx))
+    return [r for r in rows if r["kind"] == "wall" and not r["revoked_at"]]
+
+
+def _wall_settings_card(ctx: PageContext):
+    lang = ctx.lang
+    tokens = _wall_tokens(ctx)
+    field = "col-12 col-md-6 col-xl-3"
+    if tokens:
+        body = [
+            dbc.Row(
+                [
+                    html.Div(
+                        [
+                            dbc.Label(t("tok.wall.token", lang), html_for="wall-set-token"),
+                            dbc.Select(
+                                id="wall-set-token",
+                                options=[{"label": f"{r['id']} · {r['name']}", "value": str(r["id"])} for r in tokens],
+                                value=str(tokens[0]["id"]),
+                            ),
+                        ],
+                        className=field,
+                    ),
+                    html.Div(
+                        [
+                            dbc.Label(t("tok.wall.rotate", lang), html_for="wall-set-rotate"),
+                            dbc.Input(id="wall-set-rotate", type="number", min=5, max=3600, step=1),
+                        ],
+                        className=field,
+                    ),
+                    html.Div(
+                        [
+                            dbc.Label(t("tok.wall.refresh", lang), html_for="wall-set-refresh"),
+                            dbc.Input(id="wall-set-refresh", type="number", min=1, max=300, step=1),
+                        ],
+                        className=field,
+                    ),
+                    html.Div(
+                        [
+                            dbc.Label(t("tok.wall.lang", lang), html_for="wall-set-lang"),
+                            dbc.Select(
+                                id="wall-set-lang",
+                                options=[{"label": t("tok.wall.lang_default", lang), "value": ""}]
+                                + [{"label": t(f"tok.wall.lang.{code}", lang), "value": code} for code in LANGS],
+                                value="",
+                            ),
+                        ],
+                        className=field,
+                    ),
+                ],
+                className="g-2 mb-2",
+            ),
+            dbc.Label(t("tok.wall.views", lang), html_for="wall-set-views"),
+            dbc.Checklist(
+                id="wall-set-views",
+                options=[{"label": t(f"wall.view.{v}", lang), "value": v} for v in WALL_VIEWS],
+                value=list(WALL_VIEWS),
+                inline=True,
+                className="mb-2",
+            ),
+            dbc.Button(t("tok.wall.save", lang), id="wall-set-save", color="primary", size="sm"),
+            html.Div(id="wall-set-feedback", role="status", className="mt-2"),
+        ]
+    else:
+        body = [empty_note(lang, "tok.wall.none")]
+    return dbc.Card(
+        [
+            dbc.CardHeader(t("tok.wall.title", lang)),
+            dbc.CardBody([html.P(t("tok.wall.intro", lang), className="small text-body-secondary"), *body]),
+        ],
+        className="mb-3",
+        id="sys-wall-settings",
+    )
+
+
+def _wall_token_in_scope(ctx: PageContext, token: object) -> dict | None:
+    token_id = int(token) if isinstance(token, str | int) and str(token).isdigit() else None
+    return next((r for r in _wall_tokens(ctx) if r["id"] == token_id), None)
+
+
+def wall_settings_form(ctx: PageContext, token: object) -> tuple:
+    """The form's values for one wall token: (views, rotate, refresh, lang)."""
+    row = _wall_token_in_scope(ctx, token)
+    stored = (row or {}).get("settings") or {}
+    return (
+        list(stored.get("views") or WALL_VIEWS),
+        stored.get("rotate"),
+        stored.get("refresh"),
+        stored.get("lang") or "",
+    )
+
+
+def save_wall_settings(ctx: PageContext, token: object, views, rotate, refresh, lang_choice):  # noqa: ANN001
+    """Check and store a wall token's settings for the administrator in `ctx`: (feedback, table).
+    Every view chosen, in the default order, is the same as no playlist: the default applies."""
+    lang = ctx.lang
+    scope = _token_scope(ctx)
+    row = _wall_token_in_scope(ctx, token)
+    if row is None:
+        return dbc.Alert(t("tok.wall.error.token", lang), color="danger"), _tokens_table(ctx, scope)
+    chosen = [v for v in WALL_VIEWS if v in (views or [])]
+    if not chosen:
+        return dbc.Alert(t("tok.wall.error.views", lang), color="danger"), _tokens_table(ctx, scope)
+    raw = {
+        "views": chosen if len(chosen) < len(WALL_VIEWS) else None,
+        "rotate": rotate,
+        "refresh": refresh,
+        "lang": lang_choice,
+    }
+    try:
+        settings = clean_stored(raw)
+    except WallOptionError as refused:
+        return dbc.Alert(t(f"tok.wall.error.{refused.code}", lang), color="danger"), _tokens_table(ctx, scope)
+    with writing(current_engine()) as s:
+        done = set_wall_settings(s, row["id"], settings)
+        if done:
+            record_token_change(s, ctx.user.id, "update", row["id"], f"wall settings {settings}", ctx.now)
+    if not done:
+        return dbc.Alert(t("tok.wall.error.token", lang), color="danger"), _tokens_table(ctx, scope)
+    note = t("tok.wall.saved", lang, id=row["id"], settings=_settings_text(settings, lang))
+    return dbc.Alert(note, color="success"), _tokens_table(ctx, scope)
 
 
 def _community_choices(scope: list[int] | None) -> list[dict]:
@@ -332,3 +488,34 @@ def register_callbacks(app) -> None:  # noqa: ANN001
             if clicked and isinstance(trigger.get("id"), int):
                 return revoke_key(page, trigger["id"])
         return None, _tokens_table(page, _token_scope(page))
+
+    @app.callback(
+        Output("wall-set-views", "value"),
+        Output("wall-set-rotate", "value"),
+        Output("wall-set-refresh", "value"),
+        Output("wall-set-lang", "value"),
+        Input("wall-set-token", "value"),
+    )
+    @guarded(ADMIN_ONLY)
+    def load_wall_settings(token):
+        return wall_settings_form(page_context(), token)
+
+    @app.callback(
+        Output("wall-set-feedback", "children"),
+        Output("tok-list", "children", allow_duplicate=True),
+        Input("wall-set-save", "n_clicks"),
+        State("wall-set-token", "value"),
+        State("wall-set-views", "value"),
+        State("wall-set-rotate", "value"),
+        State("wall-set-refresh", "value"),
+        State("wall-set-lang", "value"),
+        prevent_initial_call=True,
+    )
+    @guarded(ADMIN_ONLY)
+    def save_wall(n_clicks, token, views, rotate, refresh, lang_choice):
+        if not role_allowed(ADMIN_ONLY):  # checked again here: this callback changes what a screen shows
+            raise Forbidden("save_wall")
+        page = page_context()
+        if not n_clicks:
+            return None, _tokens_table(page, _token_scope(page))
+        return save_wall_settings(page, token, views, rotate, refresh, lang_choice)

@@ -87,7 +87,7 @@ start() {
   for _ in $(seq 60); do curl -fsS "http://127.0.0.1:$WEB_PORT/healthz" >/dev/null 2>&1 && break; sleep 0.5; done
   echo "Community Cockpit (production layout) on http://127.0.0.1:$WEB_PORT/ — $WORKERS gunicorn workers,"
   echo "two schedulers (one leads, one stands by), PostgreSQL :$PG_PORT, Redis :$REDIS_PORT; logs in $LOGS"
-  grep -h "Wall device token" "$LOGS/init.log" | tail -n 1 || true
+  grep -h "Wall screen" "$LOGS/init.log" | tail -n 1 || true
 }
 
 stop_pid() {  # stop_pid FILE: TERM the process and wait (up to 30 s) until it has gone
