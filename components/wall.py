@@ -550,6 +550,12 @@ def tide_figure(tide: dict, lang: str, scale: float) -> go.Figure:
         yaxis={"range": [0, 1.02], "tickformat": ".0%", "gridcolor": "#1c2e4f", "fixedrange": True},
         legend={"orientation": "h", "x": 0, "y": 1.12, "font": {"size": 14 * scale}},
     )
+    if not tide["times"]:  # counters silent for a day: say so rather than draw an empty frame
+        fig.update_xaxes(visible=False)
+        fig.update_yaxes(visible=False)
+        fig.update_layout(showlegend=False)
+        fig.add_annotation(text=t("wall.parking.tide_empty", lang), showarrow=False, x=0.5, y=0.5, xref="paper",
+                           yref="paper", font={"size": 22 * scale, "color": "#8da2c0"})  # fmt: skip
     return fig
 
 

@@ -64,6 +64,7 @@ WALL_MESSAGES: dict[str, tuple[str, str]] = {
     "wall.plan": ("社区平面图 · 未办结事件", "Site plan · open cases"),
     "wall.trend": ("近 24 小时各类事件（▲ 异常偏高）", "Cases per hour, last 24 h (▲ spike)"),
     "wall.trend_empty": ("近期没有事件。", "No cases lately."),
+    "wall.parking.tide_empty": ("近 24 小时没有收到停车计数。", "No parking counts in the last 24 hours."),
     "wall.usual": ("（平时 {usual}）", "(usual {usual})"),
     "wall.spike": ("异常偏高", "Spike"),
     # governance loop

@@ -17,6 +17,12 @@
     net.nextTry = net.lastFail + Math.min(MAX_DELAY, 2000 * Math.pow(2, net.failures - 1));
   }
 
+  // The views' refreshes and the alert poll go out together: a batch that fails is one failed try, not
+  // one per request, or the wait would reach its cap after a single outage of a few seconds.
+  function failedAttempt(started) {
+    if (started >= net.lastFail) failed();
+  }
+
   var realFetch = window.fetch.bind(window);
   window.fetch = function (input, init) {
     var url = typeof input === "string" ? input : (input && input.url) || "";
@@ -26,6 +32,7 @@
     if (net.failures > 0 && Date.now() < net.nextTry) {
       return Promise.resolve(keepWhatIsShown()); // backing off: the network is not touched
     }
+    var started = Date.now();
     var timer;
     var timeout = new Promise(function (_resolve, reject) {
       timer = setTimeout(function () { reject(new TypeError("timeout")); }, TIMEOUT);
@@ -40,12 +47,12 @@
           return response;
         }
         net.denied = response.status === 401 || response.status === 403;
-        failed();
+        failedAttempt(started);
         return keepWhatIsShown();
       },
       function () {
         clearTimeout(timer);
-        failed();
+        failedAttempt(started);
         return keepWhatIsShown();
       }
     );
