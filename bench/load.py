@@ -10,8 +10,9 @@ load (Dash's page router renders the layout on the server, then the page's data 
 and district accounts also open the comparison view `/compare`), read it for a few seconds (`--think`,
 3-10 s by default), repeat. The users start over the first `--ramp` seconds (5 by default): with
 `--ramp 0` all of them send their first page in the same instant, and those requests queue behind
-each other in the workers (on 2 cores, about 0.9 s for the last of ~55). Wall screens poll the machine API with the wall token printed at seeding
-(`--wall-token`). Target: 0 errors and p95 under 1 s for staff pages with 50 users.
+each other in the workers (on 2 cores, about 0.9 s for the last of ~55). Wall screens (`--wall-token`,
+the one printed at seeding) load /wall/ and refresh all their views and the alert poll every `--wall-every` seconds, as
+their browser does. Target: 0 errors and p95 under 1 s for staff pages with 50 users.
 """
 
 from __future__ import annotations
@@ -24,8 +25,11 @@ import sys
 import threading
 import time
 from collections import defaultdict
+from pathlib import Path
 
 import requests
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # bench.wall_screens
 
 STAFF_ACCOUNTS = ["secretary", "grid_leader", "grid_worker", "street_cadre", "department", "viewer", "admin"] + [
     f"{prefix}{n}" for prefix in ("gw", "gl") for n in range(1, 7)
@@ -141,17 +145,32 @@ def staff_user(base: str, session: requests.Session, case_ids: list[int], stop: 
         stop.wait(rng.uniform(*think))
 
 
+class _WallRecorder:
+    """bench/wall_screens.py's screens record (name, ms, bytes, ok); this run's table wants seconds."""
+
+    def __init__(self, rec: Recorder) -> None:
+        self.rec = rec
+
+    def add(self, name: str, ms: float, _size: int, ok: bool) -> None:
+        self.rec.add(f"wall:{name}", ms / 1000, ok, "" if ok else "wall callback failed")
+
+
 def wall_screen(base: str, token: str, stop: threading.Event, rec: Recorder, every: float) -> None:
-    headers = {"Authorization": f"Bearer {token}"}
-    while not stop.is_set():
-        started = time.perf_counter()
-        try:
-            response = requests.get(f"{base}/api/v1/parking/shareable", headers=headers, timeout=30)
-            ok, detail = response.status_code == 200, f"HTTP {response.status_code}"
-        except requests.RequestException as exc:
-            ok, detail = False, type(exc).__name__
-        rec.add("wall:parking", time.perf_counter() - started, ok, detail)
-        stop.wait(every)
+    """A wall screen as its browser drives it: /wall/ with the token, the build, then every `every`
+    seconds a refresh of all its views and the alert poll (bench/wall_screens.py's Screen)."""
+    from bench.wall_screens import Screen
+
+    screen = Screen(base, token, max(1, int(every)), _WallRecorder(rec))
+    try:
+        screen.build()
+    except (requests.RequestException, RuntimeError) as exc:
+        rec.add("wall:build", 0.0, False, type(exc).__name__)
+        return
+    n = 0
+    while not stop.wait(every):
+        n += 1
+        screen.refresh_all(n)
+        screen.poll(n)
 
 
 def case_ids_for(base: str, session: requests.Session) -> list[int]:
@@ -188,7 +207,7 @@ def main() -> int:
         help="seconds over which the users open their first page (uniform); 0 sends every first page in one "
         "instant, a burst the workers queue (measured p95 then shows that burst)",
     )
-    parser.add_argument("--wall-token", help="a wall token: adds wall screens polling the machine API")
+    parser.add_argument("--wall-token", help="a wall token: adds wall screens refreshing /wall/")
     parser.add_argument("--walls", type=int, default=5)
     parser.add_argument("--wall-every", type=float, default=5.0)
     args = parser.parse_args()

@@ -211,19 +211,35 @@ class Screen:
             raise RuntimeError("the wall did not build")
         self.stores = _stores_in(built, {"wall-scale": 1})
 
+    def refresh_all(self, n: int) -> None:
+        """One refresh of every view, sent together as the browser's intervals fire together."""
+        threads = [threading.Thread(target=self._refresh, args=(view, n)) for view in VIEWS]
+        for th in threads:
+            th.start()
+        for th in threads:
+            th.join()
+
     def refresh_loop(self, rounds: int, start_at: float) -> None:
         for n in range(1, rounds + 1):
             wait = start_at + n * self.refresh - time.monotonic()
             if wait > 0:
                 time.sleep(wait)
-            threads = [threading.Thread(target=self._refresh, args=(view, n)) for view in VIEWS]
-            for th in threads:
-                th.start()
-            for th in threads:
-                th.join()
+            self.refresh_all(n)
 
     def _refresh(self, view: str, n: int) -> None:
         answer = self._post(view, _refresh_call(view, n, self.stores))
+        if answer:
+            with self.lock:
+                _keep_state(answer, self.stores)
+
+    def poll(self, n: int) -> None:
+        payload = _payload(
+            [("wall-popup", "children"), ("wall-popup", "className"), ("wall-alert-digest", "data")],
+            ("wall-alert-poll", "n_intervals", n),
+            [("wall-config", "data"), ("wall-alert-digest", "data")],
+            self.stores,
+        )
+        answer = self._post("alerts", payload)
         if answer:
             with self.lock:
                 _keep_state(answer, self.stores)
@@ -236,15 +252,7 @@ class Screen:
             if at > until:
                 return
             time.sleep(max(0.0, at - time.monotonic()))
-            payload = _payload(
-                [("wall-popup", "children"), ("wall-popup", "className"), ("wall-alert-digest", "data")],
-                ("wall-alert-poll", "n_intervals", n),
-                [("wall-config", "data"), ("wall-alert-digest", "data")],
-                self.stores,
-            )
-            answer = self._post("alerts", payload)
-            if answer:
-                _keep_state(answer, self.stores)
+            self.poll(n)
 
 
 def run_level(base: str, token: str, screens: int, refresh: int, rounds: int, computations) -> tuple[Recorder, int]:  # noqa: ANN001
