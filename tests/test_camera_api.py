@@ -260,3 +260,26 @@ def test_the_openapi_description_lists_the_new_routes(sqlite_engine, tmp_path):
     assert spec["paths"]["/classify"]["post"]["security"] == []
     detection = spec["paths"]["/camera-detections"]["post"]["requestBody"]["content"]["application/json"]["schema"]
     assert detection["properties"]["detections"]["maxItems"] == 100
+
+
+def test_behind_a_trusted_proxy_each_client_has_its_own_allowance(sqlite_engine, tmp_path):
+    """All traffic comes from nginx's address; with COCKPIT_TRUSTED_PROXIES=1 the client is the one nginx
+    names in X-Forwarded-For, and without it that header (anyone can send it) is ignored."""
+    proxy = {"REMOTE_ADDR": "127.0.0.1"}
+    behind = _app(sqlite_engine, tmp_path, classify_rate_limit=2, trusted_proxies=1).server.test_client()
+    for client_ip in ("192.168.1.20", "192.168.1.21"):
+        headers = {"X-Forwarded-For": client_ip}
+        for _ in range(2):
+            ok = behind.post("/api/v1/classify", json={"text": "垃圾"}, headers=headers, environ_base=proxy)
+            assert ok.status_code == 200
+        refused = behind.post("/api/v1/classify", json={"text": "垃圾"}, headers=headers, environ_base=proxy)
+        assert refused.status_code == 429, client_ip
+
+    direct = _app(sqlite_engine, tmp_path, classify_rate_limit=2).server.test_client()
+    for n in range(2):
+        spoofed = {"X-Forwarded-For": f"10.9.9.{n}"}
+        assert direct.post("/api/v1/classify", json={"text": "垃圾"}, headers=spoofed).status_code == 200
+    assert (
+        direct.post("/api/v1/classify", json={"text": "垃圾"}, headers={"X-Forwarded-For": "10.9.9.7"}).status_code
+        == 429
+    )
