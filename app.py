@@ -26,7 +26,7 @@ from api.v1_index import bp as api_v1_index_bp
 from api.v1_iot import bp as api_v1_iot_bp
 from auth import requestlog
 from auth.context import EXTENSION, current_engine, current_lang, current_user
-from auth.guard import ALL_ROLES, Forbidden, after_request, before_request, guarded
+from auth.guard import ALL_ROLES, Forbidden, after_request, before_request, csrf_token, guarded
 from auth.views import bp as auth_bp
 from components.common import forbidden_note, not_found_note
 from components.shell import navbar
@@ -146,6 +146,7 @@ def _serve_shell():
                 user.display_name if user else None,
                 user.role if user else None,
                 _unread(user.id) if user else None,
+                csrf_token() if user else None,
             ),
             dbc.Container(dash.page_container, fluid=True, className="pb-4", id="page-frame"),
         ]

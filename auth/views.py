@@ -6,7 +6,7 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, make_response, redirect, render_template, request, session
 
-from auth.context import EXTENSION, LANG_COOKIE, current_config, current_engine, current_lang
+from auth.context import EXTENSION, LANG_COOKIE, current_config, current_engine, current_lang, current_user
 from auth.guard import csrf_token
 from data_access.clock import local_now
 from data_access.db import writing
@@ -69,6 +69,10 @@ def login():
 
 @bp.route("/logout", methods=["GET", "POST"])
 def logout():
+    """POST (the navbar's form, CSRF-checked by the guard) ends the session. A GET only shows where to
+    go: an <img src=/logout> on some other page must not log anyone out."""
+    if request.method != "POST":
+        return redirect("/" if current_user() is not None else "/login")
     session.clear()
     return redirect("/login")
 

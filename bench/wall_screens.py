@@ -80,8 +80,9 @@ def seed(folder: Path, district: bool) -> tuple[str, str, dict]:
     return url, token, timings
 
 
-def serve(url: str, folder: str, port: int, computations, ready) -> None:  # noqa: ANN001 - multiprocessing values
-    """The child process: the app on loopback, reporting its view cache's computation count."""
+def serve(url: str, folder: str, port: int, computations, ready, overrides: dict | None = None) -> None:  # noqa: ANN001
+    """The child process: the app on loopback, reporting its view cache's computation count
+    (`computations`, `ready`: multiprocessing values)."""
     import logging
 
     from werkzeug.serving import make_server
@@ -89,7 +90,7 @@ def serve(url: str, folder: str, port: int, computations, ready) -> None:  # noq
     from app import create_app
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    app = create_app({"instance_dir": folder, "database_url": url, "run_scheduler": False})
+    app = create_app({"instance_dir": folder, "database_url": url, "run_scheduler": False, **(overrides or {})})
     cache = app.server.extensions["cockpit"]["view_cache"]
 
     def report() -> None:

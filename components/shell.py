@@ -3,15 +3,22 @@
 from __future__ import annotations
 
 import dash_bootstrap_components as dbc
-from dash import html
+from dash import dcc, html
 
 from i18n import t
 
 
 def navbar(
-    pages: list[dict], lang: str, pathname: str, user_label: str | None, role: str | None, unread: int | None = None
+    pages: list[dict],
+    lang: str,
+    pathname: str,
+    user_label: str | None,
+    role: str | None,
+    unread: int | None = None,
+    csrf: str | None = None,
 ) -> dbc.Navbar:
-    """`pages`: registry entries the caller may open, each with `path`, `nav_key`, `icon`."""
+    """`pages`: registry entries the caller may open, each with `path`, `nav_key`, `icon`. `csrf`: the
+    session's token, which the logout form posts (a link would let any page log the user out)."""
     links = [
         dbc.NavItem(
             dbc.NavLink(
@@ -64,7 +71,18 @@ def navbar(
             )
         )
         right.append(
-            dbc.NavItem(dbc.NavLink(t("nav.logout", lang), href="/logout", external_link=True, id="nav-logout"))
+            dbc.NavItem(
+                html.Form(
+                    [
+                        dcc.Input(type="hidden", name="csrf_token", value=csrf or ""),
+                        html.Button(t("nav.logout", lang), type="submit", className="nav-link btn btn-link",
+                                    id="nav-logout"),  # fmt: skip
+                    ],
+                    action="/logout",
+                    method="POST",
+                    className="d-flex",
+                )
+            )
         )
     return dbc.Navbar(
         dbc.Container(

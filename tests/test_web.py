@@ -84,7 +84,13 @@ def test_login_sets_a_hardened_session_and_logout_ends_it(web):
     assert client.get("/").status_code == 200
     layout = client.get("/_dash-layout").get_data(as_text=True)
     assert "secretary-c1" in layout  # the navbar shows who is logged in
-    client.get("/logout")
+    client.get("/logout")  # a GET (say an <img> on another site) does not end the session
+    assert client.get("/").status_code == 200
+    assert client.post("/logout").status_code == 403  # the navbar's form carries the CSRF token
+    assert client.get("/").status_code == 200
+    shell = json.dumps(json.loads(layout))
+    assert '"action": "/logout"' in shell and '"name": "csrf_token"' in shell  # the logout form carries the token
+    client.post("/logout", data={"csrf_token": _csrf_cookie(client)})
     assert client.get("/").status_code == 302
 
 
