@@ -15,6 +15,7 @@ from app import create_app
 from data_access.clock import local_now
 from data_access.db import make_engine
 from data_access.demo import build_demo
+from i18n import t
 from jobs import parking, rollups
 
 pytestmark = pytest.mark.browser
@@ -210,3 +211,22 @@ def test_wrong_login_stays_on_login_with_a_message(live_server, browser):
     page.click("#login-submit")
     assert "用户名或密码不正确" in page.inner_text("#login-error")
     context.close()
+
+
+def test_every_demo_login_works_and_logs_out(live_server, browser):
+    """Each account the demo prints opens the cockpit on real figures; the navbar's logout ends it."""
+    base, demo = live_server
+    for username, role in demo.logins:
+        context = browser.new_context()
+        page = context.new_page()
+        watch = PageWatch(page, base)
+        log_in(page, base, "zh", username)
+        page.wait_for_selector("#kpi-open-value", timeout=20_000)
+        assert page.inner_text("#kpi-open-value").strip().isdigit(), username
+        assert t(f"role.{role}", "zh") in page.inner_text("#nav-user"), username
+        page.click("#nav-logout")
+        page.wait_for_url(f"{base}/login")
+        page.goto(f"{base}/governance")
+        assert page.url.startswith(f"{base}/login"), username  # the session is gone
+        assert not watch.errors and not watch.outside, (username, watch.errors, watch.outside)
+        context.close()
