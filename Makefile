@@ -8,7 +8,9 @@ PIP := $(VENV)/bin/pip
 .PHONY: run test install install-test lint format clean-instance prod prod-stop
 
 $(VENV)/.runtime-installed: requirements.txt
-	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@# a venv without pip is what Debian leaves when python3-venv is missing: make it again, or say what to install
+	test -x $(PIP) || $(PYTHON) -m venv --clear $(VENV) || \
+	  { echo "make: '$(PYTHON) -m venv' failed; on Debian: sudo apt-get install python3-venv" >&2; exit 1; }
 	$(PIP) install --quiet --disable-pip-version-check -r requirements.txt
 	touch $@
 
@@ -36,6 +38,10 @@ prod:
 
 prod-stop:
 	bash scripts/prod_local.sh stop
+
+# a fresh demo at the next `make run`: the store, its generated secret key and uploads go (not .venv)
+clean-instance:
+	rm -rf instance
 
 lint: install-test
 	$(VENV)/bin/ruff check .
