@@ -75,8 +75,9 @@ def navbar(
                 html.Form(
                     [
                         dcc.Input(type="hidden", name="csrf_token", value=csrf or ""),
-                        html.Button(t("nav.logout", lang), type="submit", className="nav-link btn btn-link",
-                                    id="nav-logout"),  # fmt: skip
+                        html.Button(
+                            t("nav.logout", lang), type="submit", className="nav-link btn btn-link", id="nav-logout"
+                        ),  # fmt: skip
                     ],
                     action="/logout",
                     method="POST",
