@@ -26,6 +26,7 @@ from data_access.replays import stored_cases
 from data_access.tokens import find_active_token, mark_used
 from domain.geo import valid_point
 from domain.occupancy import MAX_BATCH, check_occupancy
+from domain.parking import data_span
 from domain.photos import PhotoError, check_upload
 
 bp = Blueprint("api_v1", __name__, url_prefix="/api/v1")
@@ -119,30 +120,54 @@ def post_occupancy():
                     "over_capacity": over}), 200  # fmt: skip
 
 
+REASON_TEXT = {
+    "no_data": "no samples in the history",
+    "too_little_history": "too few windows with data in the history",
+    "gaps": "too many samples missing in the history",
+    "counter_stuck": "the counter reported the same count throughout",
+}
+PARAMETER_FIELDS = ("capacity", "share_window", "window_start", "window_end", "weekdays_only", "quantile",
+                    "history_weeks", "safety_buffer")  # fmt: skip
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment is not None else None
+
+
+def shareable_lot(r: dict) -> dict:
+    """One lot's current result for the API: the figure, why it was withheld, the parameters it was
+    computed with and the span of data it used."""
+    span = data_span(r["data_from"], r["data_to"], r["samples_used"], r["parameters"])
+    parameters = r["parameters"] or {}
+    return {
+        "lot": r["lot"],
+        "name_zh": r["lot_zh"],
+        "name_en": r["lot_en"],
+        "estate": r["estate"],
+        "window": r["window"],
+        "window_start": r["window_start"],
+        "window_end": r["window_end"],
+        "weekdays_only": r["weekdays_only"],
+        "capacity": r["capacity"],
+        "status": r["status"],
+        "shareable": r["shareable"],
+        "peak": r["peak"],
+        "reason": r["reason"],
+        "reason_text": REASON_TEXT.get(r["reason"], r["reason"]) if r["reason"] else None,
+        "computed_at": r["computed_at"].isoformat(),
+        "parameters": {key: parameters[key] for key in PARAMETER_FIELDS if key in parameters},
+        "data": {**span, "first_sample": _iso(span["first_sample"]), "last_sample": _iso(span["last_sample"])},
+    }
+
+
 @bp.route("/parking/shareable", methods=["GET"])
 @token_required("machine", "wall")
 def get_shareable():
-    """The current shareable spaces per lot and window, as the last `parking` job run published them."""
+    """The current shareable spaces per lot and window: for each lot the result of the latest
+    computation of the `parking` job, with its parameters and the span of data it used."""
     with reading(_engine()) as s:
         rows = current_shareable(s, _scope())
-    lots = [
-        {
-            "lot": r["lot"],
-            "name_zh": r["lot_zh"],
-            "name_en": r["lot_en"],
-            "estate": r["estate"],
-            "window": r["window"],
-            "window_start": r["window_start"],
-            "window_end": r["window_end"],
-            "weekdays_only": r["weekdays_only"],
-            "capacity": r["capacity"],
-            "status": r["status"],
-            "shareable": r["shareable"],
-            "reason": r["reason"],
-            "computed_at": r["computed_at"].isoformat(),
-        }
-        for r in rows
-    ]
+    lots = [shareable_lot(r) for r in rows]
     totals = {w: sum(x["shareable"] or 0 for x in lots if x["window"] == w) for w in ("day", "night")}
     return jsonify({"as_of": local_now(_config()["timezone"]).isoformat(), "totals": totals, "lots": lots})
 
@@ -464,9 +489,17 @@ OPENAPI = {
         "/parking/shareable": {
             "get": {
                 "summary": "Current shareable spaces per lot and window, and the day and night totals.",
-                "description": "Machine or wall token. A withheld lot has shareable null and a reason.",
+                "description": "Machine or wall token. Each lot carries the result of the latest computation of "
+                "the parking job for it (greatest computed_at, then the later run): shareable, peak, computed_at, "
+                "the parameters it used (capacity, share_window, window_start, window_end, weekdays_only, "
+                "quantile, history_weeks, safety_buffer) and the span of data it used in `data` (first_sample, "
+                "last_sample, days, weeks, history_weeks, samples_used, samples_expected, samples_missing, "
+                "coverage, windows_with_data, windows_expected, clamped_over_capacity, duplicates_in_slot, "
+                "negative_dropped). A withheld lot has shareable null, a reason (no_data, too_little_history, "
+                "gaps, counter_stuck) and its reason_text.",
                 "responses": {
-                    "200": {"description": "as_of, totals {day, night}, lots [...]"},
+                    "200": {"description": "as_of, totals {day, night}, lots [{lot, window, status, shareable, "
+                            "peak, reason, reason_text, computed_at, parameters {...}, data {...}, ...}]"},
                     "401": {"description": "no valid token", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
                 },
             }

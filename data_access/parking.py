@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import numpy as np
 from sqlalchemy import BigInteger, Integer, cast, delete, extract, func, select
@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from data_access.db import reading, writing
 from data_access.models import Estate, ParkingLot, ParkingSample, ShareableCapacity
 from domain.occupancy import MAX_FILE_ROWS, check_occupancy, read_occupancy_csv
-from domain.parking import LotSettings
+from domain.parking import SAMPLE_TOLERANCE, LotSettings, measure_shared_use, nearest_counts
 
 
 def lot_settings(lot: ParkingLot) -> LotSettings:
@@ -126,17 +126,34 @@ def insert_samples(session: Session, rows: list[dict], source: str) -> int:
     return session.scalar(select(func.count(ParkingSample.id))) - before
 
 
-def current_shareable(session: Session, community_ids: list[int] | None = None) -> list[dict]:
-    """The latest result per lot (published or withheld), with the lot and its estate."""
-    latest = (
-        select(ShareableCapacity.lot_id, func.max(ShareableCapacity.id).label("id"))
-        .group_by(ShareableCapacity.lot_id)
-        .subquery()
+def _latest_results(until: datetime | None = None):
+    """Per lot and window, the id of the result of the latest computation: the greatest computed_at
+    (the time the run computed for, its --now), a tie going to the greater id (a later re-run for the
+    same time). A backfill or re-run for an earlier time never displaces a later computation, whatever
+    order they ran in. With `until`, only computations at or before it count (what was current then)."""
+    order = (ShareableCapacity.computed_at.desc(), ShareableCapacity.id.desc())
+    ranked = select(
+        ShareableCapacity.id.label("id"),
+        func.row_number()
+        .over(partition_by=(ShareableCapacity.lot_id, ShareableCapacity.share_window), order_by=order)
+        .label("rank"),
     )
+    if until is not None:
+        ranked = ranked.where(ShareableCapacity.computed_at <= until)
+    ranked = ranked.subquery()
+    return select(ranked.c.id).where(ranked.c.rank == 1)
+
+
+def current_shareable(session: Session, community_ids: list[int] | None = None) -> list[dict]:
+    """The current result per lot (published or withheld), with the lot and its estate: the result of
+    the latest computation for the lot and its sharing window (`_latest_results`)."""
     query = (
         select(ShareableCapacity, ParkingLot, Estate)
-        .join(latest, latest.c.id == ShareableCapacity.id)
-        .join(ParkingLot, ParkingLot.id == ShareableCapacity.lot_id)
+        .where(ShareableCapacity.id.in_(_latest_results()))
+        .join(
+            ParkingLot,
+            (ParkingLot.id == ShareableCapacity.lot_id) & (ParkingLot.share_window == ShareableCapacity.share_window),
+        )
         .join(Estate, Estate.id == ParkingLot.estate_id)
         .order_by(ParkingLot.share_window, ParkingLot.code)
     )
@@ -229,6 +246,8 @@ def occupancy_now(session: Session, community_ids: list[int]) -> list[dict]:
 
 
 def shareable_history(session: Session, lot_id: int, limit: int = 120) -> list[dict]:
+    """The lot's stored results, oldest first (the latest `limit` computations), each with the
+    parameters and the span of data it used."""
     rows = session.scalars(
         select(ShareableCapacity)
         .where(ShareableCapacity.lot_id == lot_id)
@@ -236,9 +255,48 @@ def shareable_history(session: Session, lot_id: int, limit: int = 120) -> list[d
         .limit(limit)
     )
     return [
-        {"computed_at": r.computed_at, "status": r.status, "shareable": r.shareable, "peak": r.peak, "reason": r.reason}
+        {"id": r.id, "computed_at": r.computed_at, "window": r.share_window, "status": r.status,
+         "shareable": r.shareable, "peak": r.peak, "reason": r.reason, "parameters": r.parameters,
+         "data_from": r.data_from, "data_to": r.data_to, "samples_used": r.samples_used}
         for r in rows
-    ][::-1]
+    ][::-1]  # fmt: skip
+
+
+def results_for_use(session: Session, lot_ids: list[int], since: datetime, until: datetime) -> dict[int, list[dict]]:
+    """Per lot, the results that can be in force in [since, until]: the one current at `since` and every
+    later computation up to `until`, sorted by (computed_at, id)."""
+    if not lot_ids:
+        return {}
+    in_force_at_start = _latest_results(since)
+    query = (
+        select(ShareableCapacity)
+        .where(
+            ShareableCapacity.lot_id.in_(lot_ids),
+            ShareableCapacity.computed_at <= until,
+            (ShareableCapacity.computed_at > since) | ShareableCapacity.id.in_(in_force_at_start),
+        )
+        .order_by(ShareableCapacity.lot_id, ShareableCapacity.computed_at, ShareableCapacity.id)
+    )
+    found: dict[int, list[dict]] = {lot_id: [] for lot_id in lot_ids}
+    for r in session.scalars(query):
+        found[r.lot_id].append({"id": r.id, "computed_at": r.computed_at, "window": r.share_window,
+                                "status": r.status, "shareable": r.shareable, "parameters": r.parameters})  # fmt: skip
+    return found
+
+
+def shared_use(session: Session, lots: list[ParkingLot], since: datetime, until: datetime) -> dict[int, list]:
+    """Measured use of the shared spaces of each lot in the windows between `since` and `until`
+    (`domain.parking.measure_shared_use`): lot id -> [WindowUse]."""
+    ids = [lot.id for lot in lots]
+    results = results_for_use(session, ids, since, until)
+    samples = load_samples(session, ids, since, until)
+    empty = (np.array([], dtype="datetime64[m]"), np.array([], dtype=float))
+    uses = {}
+    for lot in lots:
+        times, counts = samples.get(lot.id, empty)
+        window_results = [r for r in results[lot.id] if r["window"] == lot.share_window]
+        uses[lot.id] = measure_shared_use(times, counts, lot_settings(lot), window_results, since, until)
+    return uses
 
 
 def ingest_occupancy_file(engine, contents: str | None, community_ids: list[int], tz: str) -> dict:  # noqa: ANN001
@@ -268,16 +326,16 @@ def ingest_occupancy_file(engine, contents: str | None, community_ids: list[int]
     return {"stored": stored, "already_stored": len(clean) - stored}
 
 
-def counts_at(session: Session, lot_id: int, moments: list[datetime]) -> dict[datetime, int]:
-    """The stored count at each of these exact sample times (missing times are left out)."""
+def counts_near(
+    session: Session, lot_id: int, moments: list[datetime], tolerance: timedelta = SAMPLE_TOLERANCE
+) -> dict[datetime, float]:
+    """The count of the sample nearest to each moment within `tolerance` (counters need not report on
+    the quarter hour); moments without a sample that close are left out."""
     if not moments:
         return {}
-    rows = session.execute(
-        select(ParkingSample.sampled_at, ParkingSample.occupied).where(
-            ParkingSample.lot_id == lot_id, ParkingSample.sampled_at.in_(moments)
-        )
-    )
-    return {at: occupied for at, occupied in rows}
+    samples = load_samples(session, [lot_id], min(moments) - tolerance, max(moments) + tolerance)
+    times, counts = samples.get(lot_id, (np.array([], dtype="datetime64[m]"), np.array([], dtype=float)))
+    return nearest_counts(times, counts, moments, tolerance)
 
 
 def lot_place(session: Session, lot_id: int) -> dict:

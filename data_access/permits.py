@@ -374,7 +374,7 @@ def permit_list(
     of whole plates is written to the audit log. Names and contacts are never listed."""
     full = viewer_role in PLATE_ROLES
     rows = session.execute(
-        select(ParkingPermit, ParkingLot.name_zh, ParkingLot.name_en)
+        select(ParkingPermit, ParkingLot.code, ParkingLot.name_zh, ParkingLot.name_en)
         .outerjoin(ParkingLot, ParkingLot.id == ParkingPermit.lot_id)
         .where(ParkingPermit.community_id.in_(community_ids))
         .order_by(ParkingPermit.applied_at.desc(), ParkingPermit.id.desc())
@@ -386,14 +386,28 @@ def permit_list(
             "kind": p.applicant_kind,
             "window": p.share_window,
             "status": p.status,
+            "lot": code,
             "lot_zh": zh,
             "lot_en": en,
+            "preferences": list(p.preferences or []),
             "plate": p.plate if full else mask_plate(p.plate),
             "applied_at": p.applied_at,
             "decided_at": p.decided_at,
         }
-        for p, zh, en in rows
+        for p, code, zh, en in rows
     ]
     if full and listed:
         record_read(session, viewer_id, "parking_permit", None, f"plates of {len(listed)} permits", now)
     return listed
+
+
+def permits_of_lot(rows: list[dict], lot_code: str) -> list[dict]:
+    """Of `permit_list` rows, a lot's: granted there, or waiting (pending, waitlisted) with the lot among
+    their choices; each with `choice`, the rank the applicant gave the lot (1 = first), or None."""
+    found = []
+    for row in rows:
+        ranked = row["preferences"]
+        waiting = row["status"] in ("pending", "waitlisted") and lot_code in ranked
+        if row["lot"] == lot_code or waiting:
+            found.append({**row, "choice": ranked.index(lot_code) + 1 if lot_code in ranked else None})
+    return found

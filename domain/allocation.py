@@ -25,6 +25,7 @@ tie-break level is dropped for a component only when it would not fit.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -155,8 +156,13 @@ def _solve(
     protect_holders: bool,
 ) -> dict[object, str]:
     n = len(component)
-    lots = sorted({lot for i in component for lot in usable[i]})
-    slots = [lot for lot in lots for _ in range(min(caps[lot], sum(1 for i in component if lot in usable[i])))]
+    ranked_by = Counter(lot for i in component for lot in usable[i])
+    lots = sorted(ranked_by)
+    slots = [lot for lot in lots for _ in range(min(caps[lot], ranked_by[lot]))]
+    columns: dict[str, tuple[int, int]] = {}  # lot -> its slots' column range (slots of a lot are adjacent)
+    for col, lot in enumerate(slots):
+        start, _end = columns.get(lot, (col, col))
+        columns[lot] = (start, col + 1)
     max_rank = max(r for i in component for r in usable[i].values())
     w_unserved, w_dropped, w_rank, w_moved, w_order = _weights(n, max_rank, protect_holders)
 
@@ -164,10 +170,9 @@ def _solve(
     for row, i in enumerate(component):
         person = people[i]
         holder = person.current_lot is not None
-        for col, lot in enumerate(slots):
-            rank = usable[i].get(lot)
-            if rank is not None:
-                cost[row, col] = rank * w_rank + (w_moved if holder and lot != person.current_lot else 0)
+        for lot, rank in usable[i].items():  # every slot of a ranked lot costs the same for this applicant
+            start, end = columns[lot]
+            cost[row, start:end] = rank * w_rank + (w_moved if holder and lot != person.current_lot else 0)
         # rows are in application order: leaving an earlier applicant unserved costs more
         cost[row, len(slots) :] = w_unserved + (w_dropped + w_moved if holder else 0) + (n - 1 - row) * w_order
     rows, cols = linear_sum_assignment(cost)

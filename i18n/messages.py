@@ -201,7 +201,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "park.permits_waiting": ("排队等候 {n} 人", "{n} waiting"),
     "park.granted": ("已发放", "Granted"),
     "park.waiting_suffix": ("（另有 {n} 人首选排队）", " (+{n} waiting, first choice)"),
-    "park.utilisation": ("使用率", "Take-up"),
     "park.permit_code": ("编号", "Code"),
     "park.kind": ("申请人", "Applicant"),
     "park.kind_resident": ("居民", "Resident"),
@@ -242,6 +241,87 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "park.problem_bad_count": ("占用数应为不小于 0 的整数", "not a whole number, 0 or more"),
     "park.problem_duplicate": ("与文件中另一行的车场和时间重复", "repeats another row's lot and time"),
     "park.problem_too_many": ("行数过多", "too many rows"),
+    # parking: drill-down, measured use, each result's parameters and data span
+    "park.bad_show": ("无法识别的筛选条件“{show}”，已显示全部车场。", "Unknown filter “{show}”: showing every lot."),
+    "park.unknown_lot": (
+        "找不到车场“{lot}”（或不属于您的社区）。",
+        "There is no lot “{lot}” in your communities.",
+    ),
+    "park.lot_no_result": (
+        "车场“{lot}”还没有计算结果：停车计算任务运行后才会显示。",
+        "Lot “{lot}” has no result yet: it appears once the parking job has run.",
+    ),
+    "park.showing": ("筛选：{what}（{n} 个车场）", "Showing: {what} ({n} lots)"),
+    "park.show_all": ("显示全部", "show all"),
+    "park.show_day": ("白天共享的车场", "lots sharing by day"),
+    "park.show_night": ("夜间共享的车场", "lots sharing by night"),
+    "park.show_permits": ("有许可或排队的车场", "lots with permits or a queue"),
+    "park.show_shared": ("正在共享车位的车场", "lots sharing spaces"),
+    "park.show_withheld": ("暂不发布的车场", "lots withheld"),
+    "park.allocated": ("许可占比", "Allocated"),
+    "park.used": ("实测使用率", "Used (measured)"),
+    "park.used_tile": ("共享车位实测使用率（近{days}天）", "Shared spaces used, last {days} days"),
+    "park.used_tile_note": ("按占用数据实测，{n} 个时段", "measured from occupancy, {n} windows"),
+    "park.used_definition_short": (
+        "共享时段内超出本车场自有车辆水平的车辆数 ÷ 共享车位数（按占用数据实测）",
+        "Cars above the lot's own level during the window ÷ spaces shared (measured from occupancy)",
+    ),
+    "park.used_definition": (
+        "实测使用率：近{days}天每个共享时段的每个15分钟占用样本中，超出本车场自有车辆水平（当时生效的计算结果中该时段的"
+        "分位数占用）的车辆数，计为共享车辆（最多计到共享车位数）；使用率 = 共享车辆数之和 ÷ 共享车位数之和（按样本）。"
+        "许可占比 = 已发放许可 ÷ 可共享车位，仅反映分配，不代表实际停放。",
+        "Used (measured): in every 15-minute occupancy sample of each sharing window of the last {days} days, the "
+        "cars above the lot's own level (that slot's quantile of occupancy in the result in force) count as shared "
+        "cars, up to the spaces shared; utilisation = shared cars summed ÷ spaces shared summed, sample by sample. "
+        "Allocated = permits granted ÷ shareable spaces: what was handed out, not what was used.",
+    ),
+    "park.in_use": ("实测共享车辆（平均）", "Shared cars in use (average)"),
+    "park.waiting": ("首选排队", "Waiting (first choice)"),
+    "park.data": ("数据范围", "Data used"),
+    "park.data_cell": ("{weeks} 周 · {samples} 条", "{weeks} wk · {samples} samples"),
+    "park.span_tooltip": (
+        "样本 {first} 至 {last}（{weeks} 周），使用 {samples}/{expected} 条；分位数 {q}，历史 {history} 周，安全余量 {buffer}",
+        "Samples {first} to {last} ({weeks} weeks), {samples}/{expected} used; quantile {q}, "
+        "{history} weeks of history, safety buffer {buffer}",
+    ),
+    "park.result": ("当前计算结果", "Current result"),
+    "park.result_published": (
+        "可共享 {n} 个车位（高峰占用 {peak}）",
+        "{n} spaces shareable (peak occupancy {peak})",
+    ),
+    "park.result_withheld": ("暂不发布：{reason}", "Nothing published: {reason}"),
+    "park.param_window": ("共享时段", "Sharing window"),
+    "park.param_quantile": ("分位数", "Quantile"),
+    "park.param_history": ("历史周数", "History"),
+    "park.param_buffer": ("安全余量", "Safety buffer"),
+    "park.span_first": ("首个样本", "First sample"),
+    "park.span_last": ("最后样本", "Last sample"),
+    "park.span_weeks": ("数据跨度", "Span"),
+    "park.span_samples": ("使用样本", "Samples used"),
+    "park.span_coverage": ("覆盖率", "Coverage"),
+    "park.span_windows": ("有数据的时段", "Windows with data"),
+    "park.span_found": ("数据检查", "Found in the data"),
+    "park.weeks_n": ("{n} 周", "{n} weeks"),
+    "park.samples_of": ("{n} / {expected}", "{n} of {expected}"),
+    "park.windows_of": ("{n} / {expected}", "{n} of {expected}"),
+    "park.found": (
+        "缺失 {missing}，超出车位数已截断 {clamped}，同时段重复 {duplicates}，负数已剔除 {negative}",
+        "{missing} missing, {clamped} above capacity clamped, {duplicates} duplicates in a slot, "
+        "{negative} negative dropped",
+    ),
+    "park.use_title": ("共享车位实测使用（近{days}天各时段）", "Measured use of the shared spaces, last {days} days"),
+    "park.use_window": ("时段", "Window"),
+    "park.use_mean": ("平均共享车辆", "Shared cars, average"),
+    "park.use_peak": ("最多共享车辆", "Shared cars, most"),
+    "park.use_samples": ("样本", "Samples"),
+    "park.use_result": ("依据结果", "Result in force"),
+    "park.use_unmeasured": ("无法测算", "not measured"),
+    "park.use_none": (
+        "近期没有共享时段（或没有发布的共享车位）。",
+        "No sharing window recently (or no spaces published).",
+    ),
+    "park.lot_permits": ("本车场的许可（{n}）", "This lot's permits ({n})"),
+    "park.choice": ("志愿", "Choice"),
     # system (administrators)
     "sys.title": ("系统", "System"),
     "sys.subtitle": ("定时任务运行情况与当前配置", "Job health and the settings in force"),

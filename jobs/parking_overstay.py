@@ -1,6 +1,10 @@
 """The `parking_overstay` job: half an hour after a lot's sharing window closes, a lot still fuller
 than its usual level at that time (by more than the margin) raises a hotspot: a routine
-illegal-parking case for the grid, opened once per lot and window."""
+illegal-parking case for the grid, opened once per lot and window.
+
+Counts are read from the sample nearest each moment within `domain.parking.SAMPLE_TOLERANCE` (7 min
+for 15-minute counters), and a check stays due for one more run within that tolerance, so a counter
+that reports a few minutes off the quarter hour, or late, is still judged."""
 
 from __future__ import annotations
 
@@ -10,7 +14,7 @@ from sqlalchemy import Engine
 
 from data_access.case_intake import NewCase, open_case
 from data_access.db import reading, writing
-from data_access.parking import all_lots, counts_at, lot_place, lot_settings
+from data_access.parking import all_lots, counts_near, lot_place, lot_settings
 from domain.parking import OVERSTAY_CHECK_AFTER, history_days, overstay, overstay_due, window_bounds
 
 INTERVAL = timedelta(minutes=15)
@@ -29,13 +33,14 @@ def run(engine: Engine, now: datetime, margin: int = 15) -> dict:
         same_time = [window_bounds(day, settings)[1] + OVERSTAY_CHECK_AFTER for day in history_days(check, settings)]
         same_time = [moment for moment in same_time if moment < check]
         with reading(engine) as s:
-            history = counts_at(s, lot_id, same_time)
-            latest = counts_at(s, lot_id, [check]).get(check)
+            # the sample nearest each moment, within SAMPLE_TOLERANCE: counters need not report on the quarter hour
+            history = counts_near(s, lot_id, same_time)
+            latest = counts_near(s, lot_id, [check]).get(check)
             place = lot_place(s, lot_id)
         is_over, baseline = overstay(latest, list(history.values()), margin)
         if not is_over:
             continue
-        excess = int(latest - baseline)
+        latest, excess = int(latest), int(latest - baseline)
         with writing(engine) as s:
             _case_id, created = open_case(
                 s,

@@ -137,7 +137,9 @@ def test_overstay_check_falls_half_an_hour_after_the_window_closes():
 
     assert overstay_due(datetime(2026, 11, 24, 18, 30), DAY) == datetime(2026, 11, 24, 18, 30)
     assert overstay_due(datetime(2026, 11, 24, 18, 40), DAY) == datetime(2026, 11, 24, 18, 30)
-    assert overstay_due(datetime(2026, 11, 24, 18, 45), DAY) is None  # the next run: already checked
+    # the next run looks once more, for a counter that reported a few minutes after the check time
+    assert overstay_due(datetime(2026, 11, 24, 18, 45), DAY) == datetime(2026, 11, 24, 18, 30)
+    assert overstay_due(datetime(2026, 11, 24, 18, 53), DAY) is None  # past the tolerance: done with
     assert overstay_due(datetime(2026, 11, 28, 18, 30), DAY) is None  # Saturday: no weekday window
     assert overstay_due(datetime(2026, 11, 25, 8, 30), NIGHT) == datetime(2026, 11, 25, 8, 30)  # night of the 24th
 
@@ -167,3 +169,76 @@ def test_column_quantile_matches_numpy_nanquantile():
                 warnings.simplefilter("ignore", RuntimeWarning)
                 expected = np.nanquantile(grid, q, axis=0)
             assert np.allclose(column_quantile(grid, q), expected, equal_nan=True)
+
+
+def test_nearest_sample_within_the_tolerance_stands_for_a_moment():
+    from domain.parking import SAMPLE_TOLERANCE, nearest_counts
+
+    check = datetime(2026, 11, 24, 18, 30)
+    times = np.array([np.datetime64(datetime(2026, 11, 24, 18, m), "m") for m in (19, 27, 34, 41)])
+    counts = np.array([10, 20, 30, 40])
+    assert timedelta(minutes=7) == SAMPLE_TOLERANCE
+    assert nearest_counts(times, counts, [check]) == {check: 20.0}  # 18:27 is 3 min off, 18:34 four
+    # a tie goes to the later sample (the newer evidence); one side only, the nearer one within 7 min
+    tie = np.array([np.datetime64(datetime(2026, 11, 24, 18, m), "m") for m in (25, 35)])
+    assert nearest_counts(tie, np.array([1, 2]), [check]) == {check: 2.0}
+    late = np.array([np.datetime64(datetime(2026, 11, 24, 18, 36), "m")])
+    assert nearest_counts(late, np.array([7]), [check]) == {check: 7.0}
+    far = np.array([np.datetime64(datetime(2026, 11, 24, 18, 38), "m")])
+    assert nearest_counts(far, np.array([7]), [check]) == {}  # 8 minutes off: not this moment's count
+    assert nearest_counts(np.array([], dtype="datetime64[m]"), np.array([]), [check]) == {}
+
+
+def test_measured_use_counts_cars_above_the_lots_own_level_up_to_the_spaces_shared():
+    from domain.parking import in_force, measure_shared_use, use_summary
+
+    settings = LotSettings(capacity=100, share_window="day", window_start="08:00", window_end="10:00")
+    levels = [50.0] * 4 + [60.0] * 4  # the lot's own level per 15-minute slot of 08:00-10:00
+    result = {"computed_at": datetime(2026, 11, 23, 1, 30), "status": "published", "shareable": 20,
+              "parameters": {**settings.as_dict(), "report": {"slot_levels": levels}}}  # fmt: skip
+    day = date(2026, 11, 23)  # Monday
+    times, counts = [], []
+    for n, value in enumerate([50, 55, 70, 80, 60, 65, 90, 59]):  # 08:00 ... 09:45
+        times.append(
+            np.datetime64(datetime.combine(day, datetime.min.time()) + timedelta(hours=8, minutes=15 * n), "m")
+        )
+        counts.append(value)
+    since, until = datetime(2026, 11, 23, 0, 0), datetime(2026, 11, 23, 12, 0)
+    (use,) = measure_shared_use(np.array(times), np.array(counts), settings, [result], since, until)
+    # above the level: 0, 5, 20 (capped at 20 shared), 20 (80-50=30 capped), 0, 5, 20 (30 capped), 0
+    assert use.samples == 8 and use.slots == 8 and use.shareable == 20
+    assert use.mean_used == pytest.approx(70 / 8) and use.peak_used == 20
+    assert use.utilisation == pytest.approx(70 / 8 / 20)
+    summary = use_summary([use])
+    assert summary["utilisation"] == pytest.approx(70 / 160) and summary["windows_measured"] == 1
+
+    # no result in force when the window opened (computed later that morning): nothing was shared, no window
+    later = {**result, "computed_at": datetime(2026, 11, 23, 9, 0)}
+    assert measure_shared_use(np.array(times), np.array(counts), settings, [later], since, until) == []
+    withheld = {**result, "status": "withheld", "shareable": None}
+    assert measure_shared_use(np.array(times), np.array(counts), settings, [withheld], since, until) == []
+    # a window still open at `until` is not measured yet
+    assert measure_shared_use(np.array(times), np.array(counts), settings, [result], since,
+                              datetime(2026, 11, 23, 9, 0)) == []  # fmt: skip
+    # the result in force is the latest computation at or before the moment
+    older = {**result, "computed_at": datetime(2026, 11, 20, 1, 30), "shareable": 5}
+    assert in_force([older, result], datetime(2026, 11, 23, 8, 0)) is result
+    assert in_force([older, result], datetime(2026, 11, 22, 8, 0)) is older
+    # a result without per-slot levels (stored before they were kept): the window is listed, not measured
+    bare = {**result, "parameters": settings.as_dict()}
+    (unmeasured,) = measure_shared_use(np.array(times), np.array(counts), settings, [bare], since, until)
+    assert unmeasured.mean_used is None and unmeasured.utilisation is None
+    assert use_summary([unmeasured])["utilisation"] is None
+
+
+def test_no_shared_cars_measures_zero_use():
+    """Occupancy that stays at the lot's own level: the published spaces were not used."""
+    from domain.parking import measure_shared_use, use_summary
+
+    times, counts = series(DAY, lambda m: (60 if m.minute == 0 else 58) if 8 <= m.hour < 18 else 10)
+    result = compute_shareable(times, counts, DAY, NOW)
+    assert result.status == "published" and len(result.report["slot_levels"]) == 40
+    stored = {"computed_at": NOW - timedelta(days=7), "status": "published", "shareable": result.shareable,
+              "parameters": {**DAY.as_dict(), "report": result.report}}  # fmt: skip
+    uses = measure_shared_use(times, counts, DAY, [stored], NOW - timedelta(days=6), NOW)
+    assert len(uses) == 4 and use_summary(uses)["utilisation"] == 0.0  # Thu, Fri, Mon, Tue
