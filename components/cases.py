@@ -210,8 +210,9 @@ def description_block(text: str) -> dcc.Markdown | html.P:
     return html.P(text, className="case-description")
 
 
-def drill_down_note(drill: dict, handler_name: str | None, lang: str) -> dbc.Alert:
-    """The metrics page's drill-down filters in force, as text, with a button that clears them."""
+def drill_down_note(drill: dict, handler_name: str | None, lang: str, estate: dict | None = None) -> dbc.Alert:
+    """The drill-down filters in force (the metrics page's, the hotspots page's estate), as text, with a
+    button that clears them and, for the metrics page's, a link back to it."""
 
     def months(value: str) -> str:
         first, _sep, last = value.partition("..")
@@ -232,6 +233,10 @@ def drill_down_note(drill: dict, handler_name: str | None, lang: str) -> dbc.Ale
         parts.append(t("metric.drill_on_time", lang))
     if drill.get("reopened"):
         parts.append(t("metric.drill_reopened", lang))
+    if "estate" in drill:
+        name = pick(lang, estate["name_zh"], estate["name_en"]) if estate else drill["estate"]
+        parts.append(t("hot.drill_estate", lang, name=name))
+    from_metrics = any(key != "estate" for key in drill)
     return dbc.Alert(
         [
             html.I(className="bi bi-funnel me-2", **{"aria-hidden": "true"}),
@@ -239,7 +244,9 @@ def drill_down_note(drill: dict, handler_name: str | None, lang: str) -> dbc.Ale
             html.Span(" · ".join(parts), id="gov-drill-text"),
             dbc.Button(t("metric.drill_clear", lang), id="gov-drill-clear", color="link", size="sm",
                        className="ms-2 p-0 align-baseline"),
-            dcc.Link(t("metric.drill_back", lang), href="/governance/metrics", className="ms-3 small"),
+            dcc.Link(t("metric.drill_back", lang), href="/governance/metrics", className="ms-3 small")
+            if from_metrics
+            else None,
         ],
         color="info",
         className="py-2 mb-2",

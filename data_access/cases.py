@@ -42,6 +42,7 @@ class CaseFilter:
     resolved_in_month: str | None = None  # latest resolution in
     reopened: bool = False  # reopened (返工) at least once
     on_time: bool = False  # closed on time (按期结案)
+    estate: str | None = None  # estate code: the hotspots page's drill-down from its filter and its site plan
 
     def validated(self) -> CaseFilter:
         """Drop values that are not ours, so a crafted request cannot widen or break the query."""
@@ -62,12 +63,13 @@ class CaseFilter:
             resolved_in_month=_months(self.resolved_in_month),
             reopened=_flag(self.reopened),
             on_time=_flag(self.on_time),
+            estate=self.estate if isinstance(self.estate, str) and 0 < len(self.estate) <= 40 else None,
         )
 
     def drill_down(self) -> dict:
         """The validated drill-down filters that are set (for the note above the grid)."""
         flt = self.validated()
-        names = ("handler", "month", "due_in_month", "resolved_in_month", "reopened", "on_time")
+        names = ("handler", "month", "due_in_month", "resolved_in_month", "reopened", "on_time", "estate")
         return {name: getattr(flt, name) for name in names if getattr(flt, name) not in (None, False)}
 
 
@@ -201,6 +203,8 @@ def case_rows(session: Session, community_ids: list[int], flt: CaseFilter, now: 
         query = query.where(closure.reopened())
     if flt.on_time:
         query = query.where(Event.status == "closed", closure.on_time())
+    if flt.estate:
+        query = query.where(Estate.code == flt.estate)
     query = query.order_by(Event.reported_at.desc(), Event.id.desc()).limit(GRID_ROW_LIMIT)
     rows = []
     for r in session.execute(query):

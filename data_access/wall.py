@@ -18,7 +18,7 @@ from data_access.compare import case_figures, module_figures
 from data_access.devices import extinguishers_due, flood_stock
 from data_access.estate_index import latest_month, month_results
 from data_access.estate_index import trend as index_trend
-from data_access.hotspots import kpis
+from data_access.hotspots import HotspotFilter, estate_ids, kpis
 from data_access.models import (
     Alarm,
     Building,
@@ -62,10 +62,11 @@ def _place(estate_zh, estate_en, building_zh, building_en) -> dict:  # noqa: ANN
 # --- hotspots: tiles ---------------------------------------------------------------------------------------
 
 
-def tiles(session: Session, community_ids: list[int], now: datetime) -> dict:
+def tiles(session: Session, community_ids: list[int], now: datetime, flt: HotspotFilter | None = None) -> dict:
     """The seven tiles: new today, open, overdue, on-time closure this month (the hotspots page's
-    definitions), shared parking spaces open now, red estates, active critical alarms."""
-    figures = kpis(session, community_ids, now)
+    definitions; of the cases a filter keeps, if any), shared parking spaces open now, red estates,
+    active critical alarms (these three are the whole scope's: a case filter does not apply to them)."""
+    figures = kpis(session, community_ids, now, flt)
     modules = module_figures(session, community_ids)
     red = modules["red_estates"]
     critical = modules["critical_alarms"]
@@ -104,29 +105,36 @@ def parking_open_now(session: Session, community_ids: list[int], now: datetime) 
 # --- hotspots: the feed ----------------------------------------------------------------------------------
 
 
-def feed(session: Session, community_ids: list[int], limit: int = FEED_SIZE) -> list[dict]:
+def feed(
+    session: Session, community_ids: list[int], limit: int = FEED_SIZE, flt: HotspotFilter | None = None
+) -> list[dict]:
     """The latest cases and critical or major alarms, newest first. Each item has a stable `key` (the wall patches its
-    list by it), a kind, a time, a grade or severity, what and where."""
+    list by it), a kind, a time, a grade or severity, what and where. A filter (the staff page's) keeps the
+    cases it matches, and the alarms only when it names no category or grade (an alarm has neither)."""
+    flt = flt.validated() if flt else HotspotFilter()
     cases = session.execute(
         select(Event.id, Event.reported_at, Event.grade, Event.status, Event.level, Event.source, Category.code,
                Category.name_zh, Category.name_en, Estate.name_zh, Estate.name_en, Building.name_zh, Building.name_en)
         .join(Category, Category.id == Event.category_id)
         .outerjoin(Estate, Estate.id == Event.estate_id)
         .outerjoin(Building, Building.id == Event.building_id)
-        .where(Event.community_id.in_(community_ids))
+        .where(Event.community_id.in_(community_ids), *flt.case_conditions(community_ids))
         .order_by(Event.reported_at.desc(), Event.id.desc())
         .limit(limit)
     ).all()  # fmt: skip
-    alarms = session.execute(
+    alarm_query = (
         select(Alarm.id, Alarm.raised_at, Alarm.severity, Alarm.status, Alarm.acknowledged, Alarm.alarm_type,
-               Device.kind, Estate.name_zh, Estate.name_en, Building.name_zh, Building.name_en)
+               Device.kind, Estate.name_zh, Estate.name_en, Building.name_zh, Building.name_en, Device.id)
         .join(Device, Device.id == Alarm.device_id)
         .join(Estate, Estate.id == Device.estate_id)
         .outerjoin(Building, Building.id == Device.building_id)
         .where(Estate.community_id.in_(community_ids), Alarm.severity.in_(FEED_SEVERITIES))
         .order_by(Alarm.raised_at.desc(), Alarm.id.desc())
         .limit(limit)
-    ).all()  # fmt: skip
+    )  # fmt: skip
+    if flt.estate:
+        alarm_query = alarm_query.where(Device.estate_id.in_(estate_ids(community_ids, flt.estate)))
+    alarms = [] if flt.on_cases_only else session.execute(alarm_query).all()
     items = [
         {"key": f"c{cid}", "kind": "case", "id": cid, "at": _iso(at), "grade": grade, "status": status,
          "level": level, "source": source, "category": code, "category_zh": czh, "category_en": cen,
@@ -134,8 +142,9 @@ def feed(session: Session, community_ids: list[int], limit: int = FEED_SIZE) -> 
         for cid, at, grade, status, level, source, code, czh, cen, ezh, een, bzh, ben in cases
     ] + [
         {"key": f"a{aid}", "kind": "alarm", "id": aid, "at": _iso(at), "severity": severity, "status": status,
-         "acknowledged": bool(acked), "alarm_type": alarm_type, "device_kind": kind, **_place(ezh, een, bzh, ben)}
-        for aid, at, severity, status, acked, alarm_type, kind, ezh, een, bzh, ben in alarms
+         "acknowledged": bool(acked), "alarm_type": alarm_type, "device_kind": kind, "device": device_id,
+         **_place(ezh, een, bzh, ben)}
+        for aid, at, severity, status, acked, alarm_type, kind, ezh, een, bzh, ben, device_id in alarms
     ]  # fmt: skip
     items.sort(key=lambda item: (item["at"], item["key"]), reverse=True)
     return items[:limit]
@@ -172,9 +181,9 @@ def _ring(polygon: dict | None) -> list[list[float]]:
     return [[round(p[0], 6), round(p[1], 6)] for p in polygon["coordinates"][0] if len(p) >= 2]
 
 
-def plan_markers(session: Session, community_ids: list[int]) -> list[dict]:
-    """Every open case with a place: its own point, else its building's, else its estate's. Most
-    severe and newest first, at most MARKER_CAP."""
+def plan_markers(session: Session, community_ids: list[int], flt: HotspotFilter | None = None) -> list[dict]:
+    """Every open case with a place (that the filter, if any, keeps): its own point, else its building's,
+    else its estate's. Most severe and newest first, at most MARKER_CAP."""
     lat = func.coalesce(Event.lat, Building.lat, Estate.lat)
     lon = func.coalesce(Event.lon, Building.lon, Estate.lon)
     severity = case({g: i for i, g in enumerate(GRADES)}, value=Event.grade, else_=len(GRADES))
@@ -183,12 +192,24 @@ def plan_markers(session: Session, community_ids: list[int]) -> list[dict]:
         .join(Category, Category.id == Event.category_id)
         .outerjoin(Estate, Estate.id == Event.estate_id)
         .outerjoin(Building, Building.id == Event.building_id)
-        .where(Event.community_id.in_(community_ids), Event.status.in_(OPEN_STATUSES), lat.is_not(None))
+        .where(
+            Event.community_id.in_(community_ids),
+            Event.status.in_(OPEN_STATUSES),
+            lat.is_not(None),
+            *(flt.case_conditions(community_ids) if flt else ()),
+        )
         .order_by(severity, Event.reported_at.desc(), Event.id.desc())
         .limit(MARKER_CAP)
     )
     return [
-        {"id": cid, "grade": grade, "status": status, "category": code, "lat": round(y, 6), "lon": round(x, 6)}
+        {
+            "id": cid,
+            "grade": grade,
+            "status": status,
+            "category": code,
+            "lat": round(y, 6),
+            "lon": round(x, 6),
+        }
         for cid, grade, status, code, y, x in rows
     ]
 
@@ -196,17 +217,20 @@ def plan_markers(session: Session, community_ids: list[int]) -> list[dict]:
 # --- hotspots: the trend per category ----------------------------------------------------------------------------
 
 
-def category_trend(session: Session, community_ids: list[int], now: datetime) -> dict:
+def category_trend(session: Session, community_ids: list[int], now: datetime, flt: HotspotFilter | None = None) -> dict:
     """Per category: reported cases in each of the last 24 hours, the 24 h and 7 day totals, their
     usual levels (the mean of the same window over the previous 28 days / 4 weeks, from the daily
     rollups) and whether each is a spike (domain/wall.py). Categories with no case in the baseline
-    or the windows are left out."""
+    or the windows are left out. Under a filter (the staff page's) only its cases count; a grade or an
+    estate, which the rollups do not keep, is counted from the cases themselves."""
+    flt = flt.validated() if flt else HotspotFilter()
+    conditions = (Event.community_id.in_(community_ids), *flt.case_conditions(community_ids))
     hour = now.replace(minute=0, second=0, microsecond=0)
     first_hour = hour - timedelta(hours=23)
     hourly: dict[int, list[int]] = {}
     for category_id, at in session.execute(
         select(Event.category_id, Event.reported_at).where(
-            Event.community_id.in_(community_ids), Event.reported_at >= first_hour, Event.reported_at <= now
+            *conditions, Event.reported_at >= first_hour, Event.reported_at <= now
         )
     ):
         slot = int((at - first_hour).total_seconds() // 3600)
@@ -215,13 +239,24 @@ def category_trend(session: Session, community_ids: list[int], now: datetime) ->
     today = now.date()
     since = today - timedelta(days=7 * (BASELINE_WEEKS + 1) + BASELINE_DAYS)
     daily: dict[int, dict] = {}
-    for category_id, day, opened in session.execute(
-        select(CaseDailyRollup.category_id, CaseDailyRollup.day, func.sum(CaseDailyRollup.opened))
-        .where(CaseDailyRollup.community_id.in_(community_ids), CaseDailyRollup.day >= since)
-        .group_by(CaseDailyRollup.category_id, CaseDailyRollup.day)
-    ):
-        daily.setdefault(category_id, {})[day] = int(opened or 0)
-    categories = session.execute(select(Category.id, Category.code, Category.name_zh, Category.name_en)).all()
+    if flt.grade or flt.estate:
+        start = datetime.combine(since, datetime.min.time())
+        for category_id, at in session.execute(
+            select(Event.category_id, Event.reported_at).where(*conditions, Event.reported_at >= start)
+        ):
+            per_day = daily.setdefault(category_id, {})
+            per_day[at.date()] = per_day.get(at.date(), 0) + 1
+    else:
+        for category_id, day, opened in session.execute(
+            select(CaseDailyRollup.category_id, CaseDailyRollup.day, func.sum(CaseDailyRollup.opened))
+            .where(CaseDailyRollup.community_id.in_(community_ids), CaseDailyRollup.day >= since)
+            .group_by(CaseDailyRollup.category_id, CaseDailyRollup.day)
+        ):
+            daily.setdefault(category_id, {})[day] = int(opened or 0)
+    category_query = select(Category.id, Category.code, Category.name_zh, Category.name_en)
+    if flt.category:
+        category_query = category_query.where(Category.code == flt.category)
+    categories = session.execute(category_query).all()
     out = []
     for category_id, code, zh, en in sorted(categories):
         hours = hourly.get(category_id, [0] * 24)

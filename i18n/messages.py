@@ -97,6 +97,23 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "hot.trend_opened": ("新增", "Reported"),
     "hot.trend_closed": ("办结", "Closed"),
     "hot.trend_cases": ("事件数", "Cases"),
+    "hot.estate": ("小区 / 园区", "Estate or park"),
+    "hot.drill_estate": ("小区 / 园区：{name}", "Estate or park: {name}"),
+    "hot.module_tiles": (
+        "以下为全部范围的模块指标（不受上方筛选影响），点击进入对应页面。",
+        "Across the whole scope (the filters above do not apply); each opens its page.",
+    ),
+    "hot.plan": ("社区平面图 · 未办结事件", "Site plan · open cases"),
+    "hot.plan_hint": (
+        "共 {n} 个标记。点击标记查看该小区的未办结事件。",
+        "{n} markers. Click a marker for the open cases of its estate.",
+    ),
+    "hot.category_trend": (
+        "各类事件：近 24 小时与近 7 天（与平时相比）",
+        "Cases per category: last 24 h and 7 days against the usual level",
+    ),
+    "hot.last_24h": ("近 24 小时", "Last 24 h"),
+    "hot.last_7d": ("近 7 天", "Last 7 days"),
     "hot.trend_empty": (
         "趋势数据尚未生成（由汇总任务定时计算）。",
         "No trend yet: the rollups job computes it shortly.",

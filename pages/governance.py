@@ -12,6 +12,7 @@ from components.common import page_header
 from components.compare import community_picker, grid_choices
 from data_access.cases import GRID_ROW_LIMIT, PERIODS, CaseFilter, case_rows, filter_options, split_grid
 from data_access.db import reading
+from data_access.hotspots import estate_choices
 from data_access.metrics import handler_name
 from domain.catalog import GRADES, LEVELS, SOURCES
 from domain.workflow import REPORTING_ROLES
@@ -33,11 +34,12 @@ def layout(ctx: PageContext, status: str | None = None, grade: str | None = None
            grid: str | None = None, source: str | None = None, period: str | None = None, overdue: str | None = None,
            level: str | None = None, handler: str | None = None, month: str | None = None,
            due_in_month: str | None = None, resolved_in_month: str | None = None, reopened: str | None = None,
-           on_time: str | None = None, community: str | None = None, **_kwargs):  # fmt: skip
+           on_time: str | None = None, community: str | None = None, estate: str | None = None,
+           **_kwargs):  # fmt: skip
     """Query parameters preset the filters, so tiles and charts elsewhere drill down to this grid.
 
-    The metrics page's drill-down filters (handler, months, reopened, on time) have no control of their
-    own: they show as a note above the grid, which can clear them.
+    The metrics page's drill-down filters (handler, months, reopened, on time) and the hotspots page's
+    (estate) have no control of their own: they show as a note above the grid, which can clear them.
 
     A street or district user also filters by community (`community=CODE`); their grid filter names grids
     'COMMUNITY:GRID', and 'COMMUNITY:' is the whole community, so the one grid filter carries both.
@@ -45,11 +47,12 @@ def layout(ctx: PageContext, status: str | None = None, grade: str | None = None
     lang = ctx.lang
     drill = CaseFilter(
         handler=handler, month=month, due_in_month=due_in_month, resolved_in_month=resolved_in_month,
-        reopened=reopened, on_time=on_time,
+        reopened=reopened, on_time=on_time, estate=estate,
     ).drill_down()  # fmt: skip
     with reading(current_engine()) as s:
         options = filter_options(s, ctx.community_ids)
         name = handler_name(s, ctx.community_ids, drill["handler"]) if isinstance(drill.get("handler"), int) else None
+        estates = {e["code"]: e for e in reversed(estate_choices(s, ctx.community_ids))} if "estate" in drill else {}
     communities = options["communities"] if len(options["communities"]) > 1 else []
     community, grid = _community_and_grid(communities, community, grid)
 
@@ -119,7 +122,10 @@ def layout(ctx: PageContext, status: str | None = None, grade: str | None = None
             ),
             filters,
             dcc.Store(id="gov-drill", data=drill),
-            html.Div(drill_down_note(drill, name, lang) if drill else None, id="gov-drill-note"),
+            html.Div(
+                drill_down_note(drill, name, lang, estates.get(drill.get("estate"))) if drill else None,
+                id="gov-drill-note",
+            ),
             html.Div(id="gov-count", className="small text-body-secondary mb-2", **{"aria-live": "polite"}),
             case_grid("gov-grid-table", lang),
         ]
@@ -166,7 +172,7 @@ def register_callbacks(app) -> None:  # noqa: ANN001
             status=status, grade=grade, category=category, grid=grid, source=source, period=period,
             overdue_only=overdue, level=level, handler=drill.get("handler"), month=drill.get("month"),
             due_in_month=drill.get("due_in_month"), resolved_in_month=drill.get("resolved_in_month"),
-            reopened=drill.get("reopened"), on_time=drill.get("on_time"),
+            reopened=drill.get("reopened"), on_time=drill.get("on_time"), estate=drill.get("estate"),
         )  # fmt: skip
         with reading(current_engine()) as s:
             rows = case_rows(s, ctx.community_ids, flt, ctx.now)

@@ -119,7 +119,8 @@ def test_every_page_in_both_languages(live_server, browser, lang):
     page.goto(base + "/")
     page.wait_for_selector("#kpi-open-value")
     assert int(page.inner_text("#kpi-open-value")) > 0
-    assert page.locator("#hot-latest-list .latest-case").count() >= 5
+    assert page.locator("#hot-feed-list .latest-case").count() >= 5
+    page.wait_for_selector("#hot-plan .scatterlayer .point")  # open cases on the site plan
     page.wait_for_selector("#hot-trend .main-svg")  # the trend drawn from the rollups
 
     # the published tidal-parking figures, computed by the job from the stored occupancy
@@ -197,6 +198,33 @@ def test_a_metrics_bar_drills_down_to_its_cases(live_server, browser):
     assert "应结" in page.inner_text("#gov-drill-alert")
     page.click("#gov-drill-clear")
     page.wait_for_selector("#gov-drill-alert", state="detached")
+    assert watch.errors == [] and watch.outside == []
+    context.close()
+
+
+def test_hotspots_filter_and_a_plan_marker_drill_down_to_the_case_grid(live_server, browser):
+    base, _ = live_server
+    context = browser.new_context(viewport={"width": 1440, "height": 1000})
+    page = context.new_page()
+    watch = PageWatch(page, base)
+    log_in(page, base, "en", "secretary")
+    page.wait_for_selector("#hot-plan .scatterlayer .point")
+    everything = page.inner_text("#kpi-open-value")
+    page.click("#hot-grade")
+    page.click("[role=listbox] [role=option]:has-text('Routine')")  # the options open in a popover
+    page.wait_for_function("n => document.querySelector('#kpi-open-value')?.innerText !== n", arg=everything)
+    routine = int(page.inner_text("#kpi-open-value"))
+    assert 0 < routine < int(everything)
+    assert "grade=routine" in page.get_attribute("#kpi-open-link", "href")
+    point = page.locator("#hot-plan .scatterlayer .point").first.bounding_box()
+    page.mouse.move(point["x"] + point["width"] / 2, point["y"] + point["height"] / 2)
+    page.mouse.click(point["x"] + point["width"] / 2, point["y"] + point["height"] / 2)
+    page.wait_for_url(f"{base}/governance?*estate=*")
+    assert "grade=routine" in page.url and "status=open" in page.url
+    page.wait_for_selector("#gov-drill-alert")
+    page.wait_for_selector("#gov-grid-table .ag-row")
+    grades = page.locator("#gov-grid-table .ag-row [col-id=grade]").all_inner_texts()
+    assert grades and set(grades) == {"Routine"}
     assert watch.errors == [] and watch.outside == []
     context.close()
 

@@ -31,6 +31,7 @@ from data_access.models import (
 )
 from data_access.users import create_user
 from tests.factories import NOW, add_case, tiny_community
+from tests.test_web import hotspot_payload
 
 DAY = timedelta(days=1)
 
@@ -279,11 +280,9 @@ def test_the_drill_down_narrows_hotspots_and_the_case_grid_to_one_community(web)
     assert _find(json.loads(page), "kpi-overdue-value")["props"]["children"] == "1"  # w2, c2's only
     c1_page = json.loads(_route(client, headers, "/", "?community=c1"))
     assert _find(c1_page, "kpi-overdue-value")["props"]["children"] == "0"
-    refreshed = _post(client, headers, {
-        "output": "hot-body-one.children", "outputs": {"id": "hot-body-one", "property": "children"},
-        "inputs": [{"id": "hot-refresh-one", "property": "n_intervals", "value": 1}],
-        "changedPropIds": ["hot-refresh-one.n_intervals"], "state": [{"id": "hot-one", "property": "data", "value": "c2"}],
-    })  # fmt: skip
+    refreshed = _post(
+        client, headers, hotspot_payload("hot-body-one", state=[{"id": "hot-one", "property": "data", "value": "c2"}])
+    )
     assert "kpi-overdue" in refreshed.get_data(as_text=True)
     pick = _post(client, headers, {"output": "hot-nav.href", "outputs": {"id": "hot-nav", "property": "href"},
                                    "inputs": [{"id": "hot-community", "property": "value", "value": "c1"}],

@@ -27,6 +27,7 @@ from data_access.migrate import upgrade_to_head
 from data_access.models import Community, Grid, JobRun, SchedulerNode, Street
 from data_access.users import create_user
 from tests.factories import add_case, tiny_community
+from tests.test_web import hotspot_payload
 
 ROOT = Path(__file__).resolve().parent.parent
 INTERVAL = 2.0  # seconds between two escalation triggers, below
@@ -267,10 +268,7 @@ def _web_checks(base: str, places: dict, redis_url: str) -> None:
         grid = dash(community, governance_grid_payload())["response"]["gov-grid-table"]["rowData"]
         assert [row["id"] for row in grid] == [places["sa"]["case_id"]]
     assert "hot-body" in json.dumps(dash(community, router_payload("/")))
-    refresh = {"output": "hot-body.children", "outputs": {"id": "hot-body", "property": "children"},
-               "inputs": [{"id": "hot-refresh", "property": "n_intervals", "value": 1}],
-               "changedPropIds": ["hot-refresh.n_intervals"], "state": []}  # fmt: skip
-    hotspots = json.dumps(dash(community, refresh), ensure_ascii=False)  # the hotspots page's figures
+    hotspots = json.dumps(dash(community, hotspot_payload()), ensure_ascii=False)  # the hotspots page's figures
     links = {f'"/governance/case/{place["case_id"]}"': code for code, place in places.items()}
     assert [code for link, code in links.items() if link in hotspots] == ["sa"]  # the latest cases: its own only
     single = json.dumps(dash(community, router_payload("/compare")), ensure_ascii=False)

@@ -57,8 +57,21 @@ def fire(client, output: str, trigger: str, value, headers: dict | None = None):
     return client.post("/_dash-update-component", json=payload, headers=headers or {})
 
 
-def hotspot_refresh(client, headers: dict | None = None):
-    return fire(client, "hot-body.children", "hot-refresh.n_intervals", 1, headers)
+HOTSPOT_FILTERS = ("hot-category", "hot-grade", "hot-estate")
+
+
+def hotspot_payload(output: str = "hot-body", filters: dict | None = None, state: list | None = None) -> dict:
+    """The hotspots page's refresh as the browser sends it: the timer and the three filters."""
+    refresh = "hot-refresh-one" if output.endswith("-one") else "hot-refresh"
+    inputs = [{"id": refresh, "property": "n_intervals", "value": 1}] + [
+        {"id": f, "property": "value", "value": (filters or {}).get(f.removeprefix("hot-"))} for f in HOTSPOT_FILTERS
+    ]
+    return {"output": f"{output}.children", "outputs": {"id": output, "property": "children"}, "inputs": inputs,
+            "changedPropIds": [f"{refresh}.n_intervals"], "state": state or []}  # fmt: skip
+
+
+def hotspot_refresh(client, headers: dict | None = None, filters: dict | None = None):
+    return client.post("/_dash-update-component", json=hotspot_payload(filters=filters), headers=headers or {})
 
 
 def test_anonymous_is_sent_to_login_from_every_page(web):
