@@ -9,7 +9,10 @@ How it stays honest for weeks unattended:
   off, and the once-a-second client tick shows a banner with the age of what is on screen until a
   refresh succeeds again; nothing on screen is cleared while the server is away;
 - every figure comes from data_access/wall.py through the view cache, so N screens with the same
-  refresh interval cost one computation per interval.
+  refresh interval cost one computation per interval, computed ahead of the interval while screens ask;
+  the built screen itself is cached too (per scope, options, scale and refresh bucket), so N screens
+  switched on together cost one build, and the site plan's outlines are drawn once per OUTLINE_SECONDS
+  as a few merged traces. The wall gate checks the token on every request before any of it is read.
 
 Every callback here checks the wall device on the server (`wall_guarded`); its data never names a person.
 """
@@ -24,6 +27,7 @@ from zoneinfo import ZoneInfo
 
 from dash import ClientsideFunction, Input, Output, Patch, State, dcc, html, no_update
 from dash.exceptions import PreventUpdate
+from plotly.io.json import to_json_plotly
 
 from auth.context import current_config, current_engine, current_view_cache
 from auth.wall import current_wall, wall_guarded
@@ -84,20 +88,25 @@ def _scope(session) -> list[int]:  # noqa: ANN001
     return all_community_ids(session) if ids is None else ids
 
 
-def _cached(view: str, interval: float, compute):  # noqa: ANN001, ANN202
-    """One computation per view, scope and interval bucket, shared by every screen (and worker)."""
-    cache = current_view_cache()
-    wall = current_wall()
-    scope = scope_key(wall.community_ids)
+def _context() -> tuple:
+    """What a computation needs of the request, taken now: it may run later on the view cache's own
+    thread (computed ahead of its interval), where there is no request."""
+    return current_view_cache(), current_config(), current_engine(), current_wall().community_ids
+
+
+def _cached(view: str, interval: float, compute, context: tuple | None = None):  # noqa: ANN001, ANN202
+    """One computation per view, scope and interval bucket, shared by every screen (and worker), computed
+    ahead of the next bucket while screens keep asking."""
+    cache, config, engine, community_ids = context or _context()
 
     def run() -> dict:
-        config = current_config()
         now = local_now(config["timezone"])
-        with reading(current_engine()) as s:
-            value = compute(s, _scope(s), now, config)
+        with reading(engine) as s:
+            ids = all_community_ids(s) if community_ids is None else community_ids
+            value = compute(s, ids, now, config)
         return {"as_of": now.isoformat(timespec="seconds"), "data": value}
 
-    return cache.get(view, scope, interval, run)
+    return cache.get(view, scope_key(community_ids), interval, run, ahead=True)
 
 
 def _compute_hotspots(s, ids, now, _config) -> dict:  # noqa: ANN001
@@ -121,7 +130,6 @@ COMPUTE = {
     "index": lambda s, ids, _now, _c: figures.estate_index(s, ids),
     "iot": _compute_iot,
     "alerts": lambda s, ids, now, c: figures.alerts(s, ids, now, c["wall_popup_minutes"]),
-    "outlines": lambda s, ids, _now, _c: figures.plan_outlines(s, ids),
 }
 
 
@@ -169,18 +177,20 @@ def _screen(options, scale: float):  # noqa: ANN001
     for index, view in enumerate(options.views):
         cached = view_data(view, options.refresh_seconds)
         if view == "hotspots":
-            outlines = view_data("outlines", OUTLINE_SECONDS)["data"]
-            body = ui.hotspots_body(cached["data"], outlines, lang, scale)
+            # the plan is drawn below from its cached outlines; the body's own (empty) plan is replaced
+            body = ui.hotspots_body(cached["data"], NO_OUTLINES, lang, scale)
+            plan = plan_base(lang, scale)
+            _find(body, "wall-plan").figure = plan_figure(plan, cached["data"]["markers"], lang, scale)
             stores += [
                 dcc.Store(id="wall-feed-state", data=_feed_state(cached["data"]["feed"], lang)),
                 dcc.Store(id="wall-plan-state", data=_plan_state(cached["data"]["markers"])),
                 dcc.Store(id="wall-trend-state", data=_trend_state(cached["data"]["trend"], lang)),
-                dcc.Store(id="wall-plan-geometry", data=ui.plan_geometry(outlines)),
+                dcc.Store(id="wall-plan-geometry", data={"k": plan["k"], "first_marker": plan["first_marker"]}),
             ]
         elif view == "parking":
-            body = ui.parking_body(cached["data"], lang, scale)
+            body = ui.parking_body(_on_screen(cached["data"]), lang, scale)
             stores += [
-                dcc.Store(id="wall-digest-parking", data=_digest(_without_tide(cached["data"]))),
+                dcc.Store(id="wall-digest-parking", data=_parking_digest(cached["data"])),
                 dcc.Store(id="wall-tide-state", data=_tide_state(cached["data"]["tide"], lang)),
             ]
         else:
@@ -226,6 +236,100 @@ def _screen(options, scale: float):  # noqa: ANN001
         id="wall-screen",
         className=f"wall-screen show-0 lang-{lang}",
     )
+
+
+# --- what the build sends once: the layout, the site plan -------------------------------------------------------
+
+
+def built_screen(options, scale: float) -> dict:  # noqa: ANN001
+    """The whole screen as JSON, built once per scope, options, scale and refresh bucket and shared by
+    every screen that boots in that bucket (and by the other workers). The wall gate has checked this
+    request's token before this runs; the cache holds no token, only what the token's scope shows."""
+    cache, _config, _engine, community_ids = _context()
+    fingerprint = _digest([list(options.views), options.rotate_seconds, options.refresh_seconds, options.lang, scale])
+    return cache.get(
+        "layout",
+        f"{scope_key(community_ids)}:{fingerprint}",
+        options.refresh_seconds,
+        lambda: json.loads(to_json_plotly(_screen(options, scale))),
+    )
+
+
+NO_OUTLINES = {"grids": [], "estates": []}
+
+
+def plan_base(lang: str, scale: float) -> dict:
+    """The site plan without its markers — outlines (merged into one trace per style) and labels — as
+    figure JSON, with its geometry (`k`, `first_marker`); built once per scope, language and scale and
+    OUTLINE_SECONDS (drawing hundreds of outline traces is what made a district screen slow to build)."""
+    cache, _config, engine, community_ids = _context()
+
+    def run() -> dict:
+        with reading(engine) as s:
+            outlines = figures.plan_outlines(s, all_community_ids(s) if community_ids is None else community_ids)
+        figure = ui.plan_figure(outlines, [], lang, scale).to_plotly_json()
+        figure = compact_outlines(figure, len(ui.PLAN_GRADES))
+        return {
+            "figure": figure,
+            "k": ui.plan_geometry(outlines)["k"],
+            "first_marker": len(figure["data"]) - len(ui.PLAN_GRADES),
+        }
+
+    return cache.get("plan", f"{scope_key(community_ids)}:{lang}:{scale:g}", OUTLINE_SECONDS, run, ahead=True)
+
+
+def compact_outlines(figure: dict, markers: int) -> dict:
+    """The outline traces (every one before the label and the `markers` marker traces) merged: traces
+    drawn alike become one trace, their rings separated by gaps (a gap ends a filled shape, so each ring
+    is still filled on its own); x rounded to 6 decimals as y already is (0.1 m). Same picture, a few
+    traces instead of one per grid and estate."""
+    data = figure["data"]
+    head, tail = data[: len(data) - markers], data[len(data) - markers :]
+    merged: dict[str, dict] = {}
+    others = []
+    for trace in head:
+        if trace.get("mode") != "lines":
+            others.append(trace)
+            continue
+        style = json.dumps({k: v for k, v in trace.items() if k not in ("x", "y")}, sort_keys=True)
+        into = merged.get(style)
+        xs = [None if x is None else round(x, 6) for x in trace.get("x") or []]
+        ys = list(trace.get("y") or [])
+        if into is None:
+            merged[style] = {**trace, "x": xs, "y": ys}
+        else:
+            into["x"] += [None, *xs]
+            into["y"] += [None, *ys]
+    return {**figure, "data": [*merged.values(), *others, *tail]}
+
+
+def plan_figure(base: dict, markers: list[dict], lang: str, scale: float) -> dict:
+    """The plan base with this bucket's markers in its marker traces (what plan_update patches)."""
+    figure = base["figure"]
+    first = base["first_marker"]
+    for i, trace in enumerate(ui.plan_marker_traces(markers, base["k"], lang, scale)):
+        figure["data"][first + i].update(trace)
+    return figure
+
+
+def _find(tree, component_id: str):  # noqa: ANN001, ANN202
+    for component in tree._traverse():
+        if getattr(component, "id", None) == component_id:
+            return component
+    raise LookupError(component_id)
+
+
+LOTS_SHOWN = 48  # lot rows sent: a 16:9 screen shows 20, a 5:4 one 32 (the panel clips the rest)
+
+
+def _on_screen(parking: dict) -> dict:
+    """The parking data as the screen draws it: the lots a panel can show (a district has a hundred and
+    more; the rows past the panel's end were sent and never seen)."""
+    return {**parking, "lots": parking["lots"][:LOTS_SHOWN]}
+
+
+def _parking_digest(parking: dict) -> str:
+    return _digest(_without_tide(_on_screen(parking)))
 
 
 def _feed_state(items: list[dict], lang: str) -> dict:
@@ -407,7 +511,7 @@ def register_callbacks(app) -> None:  # noqa: ANN001
             options = resolve_options(query, current_wall().settings, _defaults(current_config()))
         except WallOptionError as exc:
             return ui.options_error(exc.code, exc.value, device_lang(query), WALL_VIEWS), True
-        return _screen(options, _scale(scale)), True
+        return built_screen(options, _scale(scale)), True
 
     @app.callback(
         Output("wall-tiles", "children"),
@@ -471,12 +575,12 @@ def register_callbacks(app) -> None:  # noqa: ANN001
         lang, refresh = _config_of(store)
         cached = view_data("parking", refresh)
         data = cached["data"]
-        new = _digest(_without_tide(data))
+        new = _parking_digest(data)
         same = new == digest
         tide, tide_state = tide_update(tide_state, data["tide"], lang, _scale(scale))
         return (
             no_update if same else ui.parking_bigs(data, lang),
-            no_update if same else ui.parking_lots(data, lang),
+            no_update if same else ui.parking_lots(_on_screen(data), lang),
             new,
             tide,
             tide_state,

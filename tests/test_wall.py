@@ -140,6 +140,43 @@ def test_workers_sharing_redis_share_one_computation():
     assert len(computed) == 1 and results == [[1, 2, 3]] * 15
 
 
+def test_a_view_is_computed_ahead_of_its_next_interval_while_screens_ask():
+    clock = [1000.0]
+    cache = ViewCache(MemoryState(clock=lambda: clock[0]), clock=lambda: clock[0], thread=False)
+    calls = []
+
+    def compute():
+        calls.append(clock[0])
+        return len(calls)
+
+    assert cache.get("v", "s", 10, compute, ahead=True) == 1
+    clock[0] = 1005.0
+    cache.run_ahead()  # not due yet: the next bucket starts at 1010
+    assert len(calls) == 1
+    clock[0] = 1010.0 - cache.lead(("v", "s", 10.0)) + 0.01
+    cache.run_ahead()
+    assert len(calls) == 2  # computed before its bucket starts ...
+    clock[0] = 1010.5
+    assert cache.get("v", "s", 10, compute, ahead=True) == 2  # ... so the first screen to ask finds it ready
+    assert len(calls) == 2
+    clock[0] = 1045.0  # nobody asked for two intervals: the screens have gone, nothing is computed ahead
+    cache.run_ahead()
+    clock[0] = 1049.9
+    cache.run_ahead()
+    assert len(calls) == 2
+
+
+def test_short_intervals_and_plain_gets_are_never_computed_ahead():
+    clock = [1000.0]
+    cache = ViewCache(MemoryState(clock=lambda: clock[0]), clock=lambda: clock[0], thread=False)
+    calls = []
+    cache.get("alerts", "s", 3, lambda: calls.append(1), ahead=True)  # the pop-up poll: computed when asked
+    cache.get("v", "s", 10, lambda: calls.append(1))
+    clock[0] = 1009.9
+    cache.run_ahead()
+    assert len(calls) == 2
+
+
 # --- the app -------------------------------------------------------------------------------------------------
 
 
@@ -393,6 +430,96 @@ def test_an_old_unaccepted_case_stops_popping_up_after_the_set_time(walls):
     client = _client(walls, walls["tokens"]["a"])
     config = _stores(_build(client).get_json())["wall-config"]
     assert _poll(client, config, None).get_json()["response"]["wall-popup"]["children"] == []
+
+
+def _fixed_clock(walls):
+    """The app's view cache on a clock that stays in one bucket, so two builds share it for sure."""
+    cache = walls["app"].server.extensions["cockpit"]["view_cache"]
+    cache.clock = lambda: 60_000.0 * 1000 + 1
+    return cache
+
+
+def test_a_second_screen_booting_in_the_same_interval_gets_the_built_screen_without_a_rebuild(walls):
+    cache = _fixed_clock(walls)
+    first = _build(_client(walls, walls["tokens"]["a"]), "?refresh=60")
+    computed = dict(cache.computed)
+    assert computed["layout"] == 1 and computed["plan"] == 1 and computed["hotspots"] == 1
+    second = _build(_client(walls, walls["tokens"]["a"]), "?refresh=60")
+    assert second.status_code == 200 and second.get_json() == first.get_json()
+    assert dict(cache.computed) == computed  # nothing built or computed again
+    _build(_client(walls, walls["tokens"]["a"]), "?refresh=60&lang=en")  # other options: its own screen
+    assert cache.computed["layout"] == 2 and cache.computed["hotspots"] == 1
+    other = _build(_client(walls, walls["tokens"]["b"]), "?refresh=60")  # another community: its own screen
+    assert cache.computed["layout"] == 3
+    keys = _stores(other.get_json())["wall-feed-state"]["keys"]
+    assert f"c{walls['cases']['cb']}" in keys and f"c{walls['cases']['ca']}" not in keys
+
+
+def test_a_revoked_token_is_refused_although_its_screen_is_built_and_cached(walls):
+    cache = _fixed_clock(walls)
+    kept = _client(walls, walls["tokens"]["a"])
+    assert _build(kept, "?refresh=60").status_code == 200
+    assert cache.computed["layout"] == 1
+    with writing(walls["engine"]) as s:
+        revoke_token(s, s.scalar(select(ApiToken.id).where(ApiToken.name == "screen A")), local_now())
+    refused = _build(kept, "?refresh=60")  # the cached screen is there; the door still asks the store
+    assert refused.status_code == 403 and b"revoked" in refused.data and b"wall-screen" not in refused.data
+    assert _build(_client(walls, None), "?refresh=60").status_code == 401
+
+
+def test_the_site_plan_is_sent_as_a_few_traces_with_every_outline_and_the_markers_last(walls):
+    figure = {
+        "data": [
+            {"mode": "lines", "x": [1.00000001, 2.0], "y": [1.0, 2.0], "line": {"dash": "dot"}},
+            {"mode": "lines", "x": [3.0, 4.0], "y": [3.0, 4.0], "line": {"dash": "dot"}},
+            {"mode": "lines", "fill": "toself", "fillcolor": "#1", "x": [5.0], "y": [5.0]},
+            {"mode": "lines", "fill": "toself", "fillcolor": "#2", "x": [6.0], "y": [6.0]},
+            {"mode": "lines", "fill": "toself", "fillcolor": "#1", "x": [7.0], "y": [7.0]},
+            {"mode": "text", "x": [], "y": [], "text": []},
+            *({"mode": "markers", "name": g, "x": [], "y": []} for g in ("routine", "priority", "urgent")),
+        ],
+        "layout": {},
+    }
+    compact = wall_page.compact_outlines(figure, 3)
+    assert [tr["mode"] for tr in compact["data"]] == [
+        "lines",
+        "lines",
+        "lines",
+        "text",
+        "markers",
+        "markers",
+        "markers",
+    ]
+    grids, residential, office = compact["data"][:3]
+    assert grids["x"] == [1.0, 2.0, None, 3.0, 4.0] and grids["y"] == [1.0, 2.0, None, 3.0, 4.0]
+    assert residential["x"] == [5.0, None, 7.0] and office["x"] == [6.0]  # a gap ends each filled ring
+    # on a built screen the geometry store points at the first marker trace, which the patches address
+    cache = _fixed_clock(walls)
+    built = _build(_client(walls, walls["tokens"]["a"]), "?refresh=60").get_json()
+    plan = _find_props(built, "wall-plan")["figure"]
+    geometry = _stores(built)["wall-plan-geometry"]
+    assert [tr.get("mode") for tr in plan["data"][geometry["first_marker"] :]] == ["markers"] * 3
+    assert cache.computed["plan"] == 1
+
+
+def test_a_screen_is_sent_the_lot_rows_it_can_show():
+    lots = [{"lot": f"L{i}"} for i in range(wall_page.LOTS_SHOWN + 30)]
+    shown = wall_page._on_screen({"lots": lots, "totals": {"day": 1, "night": 2}})
+    assert [lot["lot"] for lot in shown["lots"]] == [f"L{i}" for i in range(wall_page.LOTS_SHOWN)]
+    assert shown["totals"] == {"day": 1, "night": 2}  # the totals count every lot
+
+
+def _find_props(node, component_id):
+    if isinstance(node, dict):
+        if node.get("props", {}).get("id") == component_id:
+            return node["props"]
+        node = list(node.values())
+    if isinstance(node, list):
+        for child in node:
+            found = _find_props(child, component_id)
+            if found is not None:
+                return found
+    return None
 
 
 def test_a_new_case_goes_out_as_a_patch_of_the_feed(walls):
