@@ -137,6 +137,8 @@ def test_the_wall_rotates_pops_up_goes_stale_and_recovers(wall_site, browser):
     assert "热点总览" in page.inner_text("#wall-view-0")
     assert "数据截至" in page.inner_text("#wall-asof-hotspots")
     assert page.inner_text("#wall-tile-open").strip().isdigit()
+    page.wait_for_selector("#wall-plan .scatterlayer .point")  # the site plan draws its open cases
+    page.wait_for_selector("#wall-trend .main-svg")
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "wall_hotspots_zh.png"))
 
