@@ -32,10 +32,6 @@ class HotspotFilter:
         return HotspotFilter(code(self.category), self.grade if self.grade in GRADES else None, code(self.estate))
 
     @property
-    def active(self) -> bool:
-        return any((self.category, self.grade, self.estate))
-
-    @property
     def on_cases_only(self) -> bool:
         """A category or grade belongs to cases; alarms have neither, so such a filter leaves them out."""
         return bool(self.category or self.grade)

@@ -192,4 +192,4 @@ class ViewCache:
             except Exception:  # noqa: BLE001 - keep the thread alive
                 log.exception("the view cache's ahead pass failed")
                 wake = self.clock() + 1.0
-            time.sleep(min(1.0, max(0.02, wake - self.clock())))
+            self.sleep(min(1.0, max(0.02, wake - self.clock())))

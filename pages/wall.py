@@ -304,12 +304,13 @@ def compact_outlines(figure: dict, markers: int) -> dict:
 
 
 def plan_figure(base: dict, markers: list[dict], lang: str, scale: float) -> dict:
-    """The plan base with this bucket's markers in its marker traces (what plan_update patches)."""
-    figure = base["figure"]
+    """The plan base with this bucket's markers in its marker traces (what plan_update patches). The base
+    is the cache's shared value, so only copies of its trace list and marker traces are filled in."""
+    data = list(base["figure"]["data"])
     first = base["first_marker"]
     for i, trace in enumerate(ui.plan_marker_traces(markers, base["k"], lang, scale)):
-        figure["data"][first + i].update(trace)
-    return figure
+        data[first + i] = {**data[first + i], **trace}
+    return {**base["figure"], "data": data}
 
 
 def _find(tree, component_id: str):  # noqa: ANN001, ANN202
