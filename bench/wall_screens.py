@@ -31,6 +31,7 @@ computations per interval stay at one per view however many screens ask.
 from __future__ import annotations
 
 import argparse
+import json
 import multiprocessing
 import os
 import random
@@ -393,6 +394,36 @@ def start_gunicorn(url: str, folder: str, port: int, workers: int) -> tuple[list
     raise SystemExit(f"gunicorn did not start (see {folder}/gunicorn.log)")
 
 
+def curl_burst(base: str, token: str, refresh: int, screens: int, folder: str) -> list[float] | None:
+    """`screens` builds sent in one instant by curl (one process, parallel transfers): the screens' own
+    client here is Python, whose threads share one interpreter lock and this machine's two cores with
+    the server, so at a burst part of what the table above reports is the client receiving 50 screens'
+    250 KB at once. curl costs little CPU, so its times are closer to what 50 separate wall PCs see.
+    Returns the seconds of each 200 answer, or None without curl."""
+    from auth.wall import WALL_COOKIE
+
+    if not shutil.which("curl"):
+        return None
+    search = f"?token={token}&refresh={refresh}"
+    payload = _payload(
+        [("wall-root-body", "children"), ("wall-boot", "disabled")],
+        ("wall-scale", "data", 1),
+        [("wall-url", "search")],
+        {"wall-url": search},
+    )
+    payload["inputs"].append({"id": "wall-boot", "property": "n_intervals", "value": None})
+    body = Path(folder) / "build.json"
+    body.write_text(json.dumps(payload))
+    url = f"{base}/wall/_dash-update-component"
+    command = ["curl", "-s", "-Z", "--parallel-immediate", "--parallel-max", str(screens), "-H",
+               "Content-Type: application/json", "--cookie", f"{WALL_COOKIE}={token}", "--data-binary", f"@{body}",
+               "-w", "%{time_total} %{http_code}\\n"]  # fmt: skip
+    for _ in range(screens):
+        command += ["-o", "/dev/null", url]
+    lines = subprocess.run(command, capture_output=True, text=True, timeout=120).stdout.split("\n")
+    return [float(line.split()[0]) for line in lines if line.strip().endswith(" 200")]
+
+
 def redis_counter(redis_url: str):  # noqa: ANN201
     """Computations counted by every worker in the shared state (data_access/view_cache.py)."""
     import redis
@@ -415,6 +446,8 @@ def main() -> int:
                         help="one threaded process (make run) or gunicorn workers sharing Redis (production)")  # fmt: skip
     parser.add_argument("--workers", type=int, default=3, help="gunicorn workers (--server gunicorn)")
     parser.add_argument("--port", type=int, default=8077)
+    parser.add_argument("--curl-burst", type=int, default=0, metavar="N",
+                        help="at the end, N builds in one instant sent by curl (a client that costs little CPU)")  # fmt: skip
     args = parser.parse_args()
     if args.boot_spread is None:
         args.boot_spread = float(args.refresh)
@@ -453,6 +486,15 @@ def main() -> int:
                     base, token, screens, args.refresh, args.rounds, args.boot_spread, computations
                 )
                 worst[screens] = report_level(label, screens, rec, booted, computed, args)
+            for attempt in range(3 if args.curl_burst else 0):
+                times = curl_burst(base, token, args.refresh, args.curl_burst, folder)
+                if times is None:
+                    print("--curl-burst: curl is not installed")
+                    break
+                ms = [t * 1000 for t in times]
+                print(f"curl burst {attempt + 1}: {args.curl_burst} builds at once, {len(ms)} answered 200: "
+                      f"p50 {percentile(ms, 0.5):.1f} ms, p95 {percentile(ms, 0.95):.1f} ms, max {max(ms):.1f} ms")  # fmt: skip
+                time.sleep(args.refresh)  # the next attempt in another bucket
         finally:
             for proc in processes:
                 proc.terminate()
