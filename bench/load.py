@@ -6,8 +6,9 @@ for a fixed time. Prints p50 / p95 / max per page, the error count and the throu
 
 Each virtual user logs in once with a demo account (the demo's roles, its grid staff, and the district
 demo's `street_puyan` and `district`), then loops: open a page the way the browser does after the first
-load (Dash's page router renders the layout on the server, then the page's data callbacks run; street
-and district accounts also open the comparison view `/compare`), read it for a few seconds (`--think`,
+load (Dash's page router renders the layout on the server; the staff pages render their data into it,
+their callbacks are actions, and the case grid's data callback is sent after /governance; street and
+district accounts also open the comparison view `/compare`), read it for a few seconds (`--think`,
 3-10 s by default), repeat. The users start over the first `--ramp` seconds (5 by default): with
 `--ramp 0` all of them send their first page in the same instant, and those requests queue behind
 each other in the workers (on 2 cores, about 0.9 s for the last of ~55). Wall screens (`--wall-token`,
@@ -46,7 +47,13 @@ PAGES = [
     ("metrics", "/governance/metrics", 10),
     ("parking", "/parking", 10),
     ("data", "/data", 10),
+    ("devices", "/data/devices", 5),
+    ("access", "/data/access", 3),
+    ("welfare", "/data/welfare", 2),  # a role without welfare access gets the page's refusal
+    ("estate-index", "/estate-index", 5),
     ("services", "/services", 5),
+    ("requests", "/services/requests", 4),
+    ("library", "/services/library", 3),
     ("inbox", "/inbox", 5),
 ]
 COMPARE = ("compare", "/compare", 15)  # 社区对比, for MULTI_COMMUNITY accounts only
@@ -151,7 +158,7 @@ class _WallRecorder:
     def __init__(self, rec: Recorder) -> None:
         self.rec = rec
 
-    def add(self, name: str, ms: float, _size: int, ok: bool) -> None:
+    def add(self, name: str, ms: float, _size: int, ok: bool, _started: float | None = None) -> None:
         self.rec.add(f"wall:{name}", ms / 1000, ok, "" if ok else "wall callback failed")
 
 
@@ -163,7 +170,7 @@ def wall_screen(base: str, token: str, stop: threading.Event, rec: Recorder, eve
     screen = Screen(base, token, max(1, int(every)), _WallRecorder(rec))
     try:
         screen.build()
-    except (requests.RequestException, RuntimeError) as exc:
+    except Exception as exc:  # noqa: BLE001 - a screen that cannot build counts as an error, not a lost thread
         rec.add("wall:build", 0.0, False, type(exc).__name__)
         return
     n = 0
