@@ -248,6 +248,26 @@ def _places(engine) -> dict:
     return places
 
 
+def governance_grid_payload() -> dict:
+    """The case grid's data callback with no filter; the inputs in the callback's order (pages/governance.py)."""
+    inputs = [
+        {"id": i, "property": "value", "value": None}
+        for i in ("gov-status", "gov-grade", "gov-category", "gov-grid", "gov-source", "gov-period")
+    ]
+    inputs += [
+        {"id": "gov-overdue", "property": "value", "value": False},
+        {"id": "gov-level", "property": "value", "value": None},
+        {"id": "gov-drill", "property": "data", "value": {}},
+    ]  # fmt: skip
+    return {
+        "output": "..gov-grid-table.rowData...gov-count.children..",
+        "outputs": [{"id": "gov-grid-table", "property": "rowData"}, {"id": "gov-count", "property": "children"}],
+        "inputs": inputs,
+        "changedPropIds": ["gov-status.value"],
+        "state": [],
+    }
+
+
 def _web_checks(base: str, places: dict, redis_url: str) -> None:
     """Through the gunicorn workers (each request may land on any of the three): logins, a community
     user's scoped case grid and hotspots, a street user's comparison view, and the login-failure count
@@ -255,7 +275,7 @@ def _web_checks(base: str, places: dict, redis_url: str) -> None:
     import redis
     import requests
 
-    from bench.load import governance_grid_payload, log_in, router_payload
+    from bench.load import log_in, router_payload
 
     def dash(session: requests.Session, payload: dict) -> dict:
         response = session.post(f"{base}/_dash-update-component", json=payload, timeout=30,
