@@ -59,7 +59,10 @@ from pathlib import Path
 import requests
 from requests.adapters import HTTPAdapter
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # bench.wall_screens
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the project: bench.wall_screens, pages
+
+from bench.wall_screens import percentile  # noqa: E402
+from pages import audit, case_new, system, welfare  # noqa: E402
 
 STAFF_ACCOUNTS = ["secretary", "grid_leader", "grid_worker", "street_cadre", "department", "viewer", "admin"] + [
     f"{prefix}{n}" for prefix in ("gw", "gl") for n in range(1, 7)
@@ -79,30 +82,26 @@ def role_of(account: str) -> str:
     return {"street_puyan": "street_cadre", "district": "viewer"}.get(account, account)
 
 
-# roles of the pages not every role may open (their PAGE["roles"]; a drift shows as a "forbidden" error)
-REPORTING = frozenset({"grid_worker", "grid_leader", "secretary", "street_cadre", "department", "admin"})
-WELFARE = frozenset({"grid_worker", "grid_leader", "secretary"})  # data_access/welfare.py WELFARE_ROLES
-ADMIN = frozenset({"admin"})  # pages/audit.py AUDIT_ROLES, pages/system.py ADMIN_ONLY
-# (name, path, share of page views, roles that may open it or None for every role)
+# (name, path, share of page views, roles that may open it as the page declares them, or None for every role)
 PAGES = [
     ("hotspots", "/", 18, None),
     ("governance", "/governance", 15, None),
     ("case", "/governance/case/{case_id}", 12, None),
     ("metrics", "/governance/metrics", 6, None),
-    ("new_case", "/governance/new", 2, REPORTING),
+    ("new_case", "/governance/new", 2, frozenset(case_new.PAGE["roles"])),
     ("parking", "/parking", 6, None),
     ("data", "/data", 7, None),
     ("devices", "/data/devices", 5, None),
     ("access", "/data/access", 3, None),
-    ("welfare", "/data/welfare", 3, WELFARE),
-    ("audit", "/data/audit", 1, ADMIN),
+    ("welfare", "/data/welfare", 3, frozenset(welfare.PAGE["roles"])),
+    ("audit", "/data/audit", 1, frozenset(audit.PAGE["roles"])),
     ("services", "/services", 4, None),
     ("requests", "/services/requests", 4, None),
     ("request", "/services/request/{code}", 3, None),
     ("library", "/services/library", 2, None),
     ("estate_index", "/estate-index", 5, None),
     ("inbox", "/inbox", 3, None),
-    ("system", "/system", 1, ADMIN),
+    ("system", "/system", 1, frozenset(system.PAGE["roles"])),
 ]
 COMPARE = ("compare", "/compare", 15, None)  # 社区对比, for MULTI_COMMUNITY accounts only
 
@@ -460,11 +459,6 @@ def wall_screen(base: str, token: str, stop: threading.Event, rec: Recorder, eve
             screen.poll(n)
     except Exception as exc:  # noqa: BLE001 - a screen that stops is an error in the table, not a silent thread
         rec.add("wall:build" if n == 0 else "wall:refresh", 0.0, False, f"{type(exc).__name__} {exc}"[:200])
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
 
 
 def main() -> int:

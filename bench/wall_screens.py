@@ -158,6 +158,18 @@ def _payload(outputs: list[tuple[str, str]], trigger: tuple[str, str, object], s
     }
 
 
+def build_payload(token: str, refresh: int) -> dict:
+    """The wall's build callback as the browser sends it once the page has loaded with the token."""
+    payload = _payload(
+        [("wall-root-body", "children"), ("wall-boot", "disabled")],
+        ("wall-scale", "data", 1),
+        [("wall-url", "search")],
+        {"wall-url": f"?token={token}&refresh={refresh}"},
+    )
+    payload["inputs"].append({"id": "wall-boot", "property": "n_intervals", "value": None})
+    return payload
+
+
 def _refresh_call(view: str, n: int, stores: dict) -> dict:
     common = [("wall-config", "data"), ("wall-scale", "data")]
     if view == "hotspots":
@@ -224,15 +236,7 @@ class Screen:
     def build(self) -> None:
         page = self.session.get(f"{self.base}/wall/?token={self.token}&refresh={self.refresh}", timeout=60)
         page.raise_for_status()
-        search = f"?token={self.token}&refresh={self.refresh}"
-        payload = _payload(
-            [("wall-root-body", "children"), ("wall-boot", "disabled")],
-            ("wall-scale", "data", 1),
-            [("wall-url", "search")],
-            {"wall-url": search},
-        )
-        payload["inputs"].append({"id": "wall-boot", "property": "n_intervals", "value": None})
-        built = self._post("build", payload)
+        built = self._post("build", build_payload(self.token, self.refresh))
         if built is None:
             raise RuntimeError("the wall did not build")
         self.stores = _stores_in(built, {"wall-scale": 1})
@@ -404,16 +408,8 @@ def curl_burst(base: str, token: str, refresh: int, screens: int, folder: str) -
 
     if not shutil.which("curl"):
         return None
-    search = f"?token={token}&refresh={refresh}"
-    payload = _payload(
-        [("wall-root-body", "children"), ("wall-boot", "disabled")],
-        ("wall-scale", "data", 1),
-        [("wall-url", "search")],
-        {"wall-url": search},
-    )
-    payload["inputs"].append({"id": "wall-boot", "property": "n_intervals", "value": None})
     body = Path(folder) / "build.json"
-    body.write_text(json.dumps(payload))
+    body.write_text(json.dumps(build_payload(token, refresh)))
     url = f"{base}/wall/_dash-update-component"
     command = ["curl", "-s", "-Z", "--parallel-immediate", "--parallel-max", str(screens), "-H",
                "Content-Type: application/json", "--cookie", f"{WALL_COOKIE}={token}", "--data-binary", f"@{body}",
