@@ -437,7 +437,11 @@ class ShareableCapacity(Base):
     """One computed result of the `parking` job, with the parameters and data span it used."""
 
     __tablename__ = "shareable_capacity"
-    __table_args__ = (Index("ix_shareable_lot_computed", "lot_id", "computed_at"),)
+    __table_args__ = (
+        Index("ix_shareable_lot_computed", "lot_id", "computed_at"),
+        # a run's natural key: two runs for the same time (a replay, or two schedulers racing) update one row
+        UniqueConstraint("lot_id", "share_window", "computed_at"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     lot_id: Mapped[int] = mapped_column(ForeignKey("parking_lot.id"))
     share_window: Mapped[str] = mapped_column(String(8))

@@ -84,15 +84,28 @@ def load_samples(
 
 
 def replace_results(session: Session, computed_at: datetime, rows: list[dict]) -> None:
-    """Store one run's results; results of an earlier run for the same lots and time are replaced."""
-    lot_ids = [r["lot_id"] for r in rows]
-    if lot_ids:
-        session.execute(
-            delete(ShareableCapacity).where(
-                ShareableCapacity.lot_id.in_(lot_ids), ShareableCapacity.computed_at == computed_at
-            )
+    """Store one run's results; a result of an earlier run for the same lot, window and time is replaced.
+
+    An upsert on the natural key, so two runs for the same time (a replay, or two schedulers racing on
+    PostgreSQL) leave one row per lot and window rather than two."""
+    if not rows:
+        return
+    keys = {(r["lot_id"], r["share_window"]) for r in rows}
+    stale = session.execute(
+        select(ShareableCapacity.id, ShareableCapacity.lot_id, ShareableCapacity.share_window).where(
+            ShareableCapacity.lot_id.in_({lot for lot, _ in keys}), ShareableCapacity.computed_at == computed_at
         )
-    session.add_all(ShareableCapacity(**row) for row in rows)
+    ).all()
+    gone = [row_id for row_id, lot, window in stale if (lot, window) not in keys]  # a lot whose window changed
+    if gone:
+        session.execute(delete(ShareableCapacity).where(ShareableCapacity.id.in_(gone)))
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    values = [{**r, "computed_at": computed_at} for r in rows]
+    statement = insert(ShareableCapacity).values(values)
+    updated = {c: statement.excluded[c] for c in values[0] if c not in ("lot_id", "share_window", "computed_at")}
+    session.execute(
+        statement.on_conflict_do_update(index_elements=["lot_id", "share_window", "computed_at"], set_=updated)
+    )
 
 
 @dataclass(frozen=True)
@@ -128,8 +141,8 @@ def insert_samples(session: Session, rows: list[dict], source: str) -> int:
 
 def _latest_results(until: datetime | None = None):
     """Per lot and window, the id of the result of the latest computation: the greatest computed_at
-    (the time the run computed for, its --now), a tie going to the greater id (a later re-run for the
-    same time). A backfill or re-run for an earlier time never displaces a later computation, whatever
+    (the time the run computed for, its --now; the natural key leaves one row per lot, window and time, the
+    id only makes the order total). A backfill or re-run for an earlier time never displaces a later computation, whatever
     order they ran in. With `until`, only computations at or before it count (what was current then)."""
     order = (ShareableCapacity.computed_at.desc(), ShareableCapacity.id.desc())
     ranked = select(

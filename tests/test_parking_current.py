@@ -11,7 +11,7 @@ from sqlalchemy import select, update
 from app import create_app
 from data_access.db import reading, writing
 from data_access.models import Event, ParkingLot, ParkingSample, ShareableCapacity
-from data_access.parking import current_shareable
+from data_access.parking import current_shareable, replace_results
 from data_access.permits import window_lots
 from data_access.tokens import issue_token
 from domain.parking import OVERSTAY_CHECK_AFTER, history_days, window_bounds
@@ -167,18 +167,23 @@ def _result(lot_id: int, window: str, at: datetime, shareable: int | None, **ext
                              **extra)  # fmt: skip
 
 
-def test_a_tie_on_computed_at_goes_to_the_later_row_and_only_the_lots_window_counts(store):
+def test_a_rerun_for_the_same_time_replaces_its_result_and_only_the_lots_window_counts(store):
     engine, ids = store
+
+    def row(result: ShareableCapacity) -> dict:
+        return {c.name: getattr(result, c.name) for c in ShareableCapacity.__table__.columns if c.name != "id"}
+
     with writing(engine) as s:
-        s.add(_result(ids["P-a"], "day", NOW, 30))
+        replace_results(s, NOW, [row(_result(ids["P-a"], "day", NOW, 30))])
         s.add(_result(ids["P-a"], "day", NOW - timedelta(days=1), 10))
-        s.flush()
-        s.add(_result(ids["P-a"], "day", NOW, 33))  # the same computation written again: the later row
         s.add(_result(ids["P-b"], "night", NOW - timedelta(days=1), 20))
         s.add(_result(ids["P-b"], "day", NOW, 50))  # computed when P-b shared by day: not its window now
+    with writing(engine) as s:  # the same computation written again (a replay, or a second scheduler)
+        replace_results(s, NOW, [row(_result(ids["P-a"], "day", NOW, 33))])
     with reading(engine) as s:
         rows = {r["lot"]: r for r in current_shareable(s)}
-    assert rows["P-a"]["shareable"] == 33
+        stored = s.scalars(select(ShareableCapacity.shareable).where(ShareableCapacity.computed_at == NOW)).all()
+    assert rows["P-a"]["shareable"] == 33 and sorted(stored) == [33, 50]  # replaced, not stored twice
     assert rows["P-b"]["window"] == "night" and rows["P-b"]["shareable"] == 20
 
 

@@ -25,6 +25,7 @@ from data_access.models import (
     IndicatorScore,
     ParkingLot,
     ParkingSample,
+    ShareableCapacity,
     Telemetry,
     User,
 )
@@ -107,6 +108,17 @@ def test_machine_written_tables_reject_a_replayed_natural_key(engine):
                 "gate": "north",
                 "direction": "in",
                 "at": at,
+            },
+        ),  # fmt: skip
+        (
+            ShareableCapacity,
+            {
+                "lot_id": ids["lot"],
+                "share_window": "day",
+                "computed_at": at,
+                "status": "published",
+                "shareable": 5,
+                "parameters": {},
             },
         ),  # fmt: skip
         (IndicatorScore, None),
@@ -236,3 +248,34 @@ def test_scope_is_the_users_community(engine):
     with reading(engine) as s:
         assert community_ids_for(s, place["users"]["admin"]) == [place["community_id"]]
         assert s.scalar(select(func.count(Event.id))) == 0
+
+
+def test_the_natural_key_migration_keeps_the_newest_of_results_stored_twice(engine):
+    """Before 0009 two racing parking runs could store one result twice; the upgrade keeps the later row."""
+    from alembic import command
+
+    from data_access.migrate import alembic_config
+
+    place = tiny_community(engine, with_users=False)
+    cfg = alembic_config()
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0008_wall_settings")
+    at = datetime(2026, 11, 1, 1, 30)
+    with writing(engine) as s:
+        lot = ParkingLot(
+            estate_id=place["estate_id"], code="P1", name_zh="车场", name_en="Lot", capacity=100, share_window="day",
+            window_start="08:00", window_end="18:00", lat=30.2, lon=120.2,
+        )  # fmt: skip
+        s.add(lot)
+        s.flush()
+        for shareable in (30, 33):
+            s.add(ShareableCapacity(lot_id=lot.id, share_window="day", computed_at=at, status="published",
+                                    shareable=shareable, parameters={}))  # fmt: skip
+            s.flush()
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "heads")
+    assert current_revision(engine) == head_revisions()
+    with reading(engine) as s:
+        assert s.scalars(select(ShareableCapacity.shareable)).all() == [33]
