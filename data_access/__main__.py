@@ -100,6 +100,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command == "init" and args.district and not args.demo:
         parser.error("--district seeds the district around the demo community: use it with --demo")
+    as_of = None
+    if args.command == "init" and args.as_of:
+        try:
+            as_of = datetime.fromisoformat(args.as_of)
+        except ValueError:
+            parser.error(f"--as-of {args.as_of!r} is not an ISO-8601 time such as 2026-11-20T15:30")
 
     config = load_config()
     engine = make_engine(config.sqlalchemy_url)
@@ -112,12 +118,13 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "wall-token":
         return wall_token_command(engine, args, now, config["port"])
     with writing(engine) as s:
-        seed_reference(s, now)
+        # the reference rows carry a time too (the index method's created_at): with --as-of they take the
+        # demo's time, so the same seed and time give the same rows everywhere
+        seed_reference(s, as_of if args.demo and as_of else now)
     print(f"Store at head: {engine.url.render_as_string(hide_password=True)}")
     if args.demo:
         with reading(engine) as s:
             seeded = s.scalar(select(Community.id).where(Community.code == "dongxin")) is not None
-        as_of = datetime.fromisoformat(args.as_of) if args.as_of else None
         password = config["demo_password"] or None
         if seeded:
             print("Demo community already present. Demo logins (username = role):", ", ".join(ROLES))

@@ -50,6 +50,33 @@ def test_init_demo_prints_logins_and_tokens_once_then_leaves_the_store_alone(tmp
         assert db.execute("SELECT count(*), count(DISTINCT computed_at) FROM shareable_capacity").fetchone() == (20, 4)
 
 
+def test_init_demo_as_of_gives_the_same_rows_in_every_table_on_two_machines(tmp_path):
+    """Same seed and --as-of, same store: every row of every table (the index method's created_at
+    included), except the salted password hashes and the hashes of freshly issued tokens."""
+    import sqlite3
+
+    dumps = []
+    for name in ("one", "two"):
+        seeded = run(
+            ["-m", "data_access", "init", "--demo", "--as-of", "2026-11-20T15:30"],
+            tmp_path / name,
+            COCKPIT_DEMO_PASSWORD="same-demo-pass",
+        )
+        assert seeded.returncode == 0, seeded.stderr
+        with sqlite3.connect(tmp_path / name / "cockpit.db") as db:
+            tables = [t for (t,) in db.execute("SELECT name FROM sqlite_master WHERE type='table' ORDER BY name")]
+            dump = {}
+            for table in tables:
+                columns = [c for _, c, *_ in db.execute(f"PRAGMA table_info({table})") if not c.endswith("_hash")]
+                dump[table] = db.execute(f"SELECT {', '.join(columns)} FROM {table} ORDER BY 1").fetchall()
+            dumps.append(dump)
+    assert dumps[0]["index_method"][0][3] == "2026-11-20 15:30:00.000000"  # created_at: the demo's time
+    assert sum(len(rows) for rows in dumps[0].values()) > 100_000
+    assert [t for t in dumps[0] if dumps[0][t] != dumps[1][t]] == []
+    bad = run(["-m", "data_access", "init", "--demo", "--as-of", "last friday"], tmp_path / "three")
+    assert bad.returncode == 2 and "ISO-8601" in bad.stderr
+
+
 def test_unknown_job_and_bad_time_are_clear_errors(tmp_path):
     assert run(["-m", "data_access", "init"], tmp_path).returncode == 0
     unknown = run(["-m", "jobs", "run", "nope"], tmp_path)
