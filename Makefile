@@ -8,8 +8,9 @@ PIP := $(VENV)/bin/pip
 .PHONY: run test install install-test lint format clean-instance prod prod-stop
 
 $(VENV)/.runtime-installed: requirements.txt
-	@# a venv without pip is what Debian leaves when python3-venv is missing: make it again, or say what to install
+	@# a venv without pip is what Debian leaves when python3-venv is missing: install it and make the venv again
 	test -x $(PIP) || $(PYTHON) -m venv --clear $(VENV) || \
+	  { bash scripts/ensure_system_packages.sh python3-venv && $(PYTHON) -m venv --clear $(VENV); } || \
 	  { echo "make: '$(PYTHON) -m venv' failed; on Debian: sudo apt-get install python3-venv" >&2; exit 1; }
 	$(PIP) install --quiet --disable-pip-version-check -r requirements.txt
 	touch $@

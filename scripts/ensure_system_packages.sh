@@ -2,8 +2,13 @@
 # Install the Debian packages the tests need, when missing: chromium + chromium-driver (browser
 # tests), fonts-noto-cjk (Chinese text in screenshots), postgresql (the data-access tests' server),
 # redis-server (what gunicorn workers share: rate limits, login-failure counts, the view cache).
+# With arguments, those packages instead (`make run` asks for python3-venv when `python3 -m venv` fails).
 set -euo pipefail
-wanted=(chromium chromium-driver fonts-noto-cjk postgresql redis-server)
+if [ $# -gt 0 ]; then
+  wanted=("$@")
+else
+  wanted=(chromium chromium-driver fonts-noto-cjk postgresql redis-server)
+fi
 missing=()
 for pkg in "${wanted[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
