@@ -1,7 +1,7 @@
 """Community Cockpit (社区驾驶舱): the Dash application factory and the development entry point.
 
 `python app.py` serves on COCKPIT_PORT with the scheduler in-process (COCKPIT_RUN_SCHEDULER);
-production runs `gunicorn 'app:create_server()'` workers and one `python -m jobs` process.
+production runs `gunicorn 'app:create_server()'` workers and `python -m jobs` (a leader and a standby).
 """
 
 from __future__ import annotations

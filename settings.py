@@ -83,9 +83,10 @@ SETTINGS: tuple[Setting, ...] = (
         "run_scheduler",
         True,
         bool,
-        "Run the job scheduler inside `python app.py` (development). Production runs "
-        "`python -m jobs` once and gunicorn workers never run jobs.",
-        help_zh="在 python app.py 进程内运行定时任务（开发用）；生产环境单独运行一个 python -m jobs。",
+        "Run the job scheduler inside `python app.py` (development). Production sets it off: gunicorn "
+        "workers never run jobs; `python -m jobs` runs them (start two: one leads, the other stands by).",
+        help_zh="在 python app.py 进程内运行定时任务（开发用）。生产环境关闭：gunicorn 工作进程不运行任务，"
+        "由 python -m jobs 运行（启动两个：一个主导，另一个待命）。",
     ),
     Setting(
         "default_language",
