@@ -52,6 +52,7 @@ from data_access.models import (
     Household,
     IndicatorDef,
     IndicatorScore,
+    Notification,
     ParkingLot,
     ParkingSample,
     Resident,
@@ -67,6 +68,7 @@ from data_access.reference import DEFAULT_ALARM_RULES, seed_reference
 from data_access.tokens import issue_token
 from domain import catalog
 from domain.workcalendar import add_working_minutes, due_at
+from domain.workflow import holder_notice
 
 DEMO_SEED = 20261125
 COMMUNITY_CODE = "dongxin"
@@ -689,6 +691,8 @@ TRIPS = {  # elevator trips per hour, by hour of day
     "office": (0, 0, 0, 0, 0, 0, 1, 6, 25, 20, 12, 10, 18, 12, 10, 10, 12, 22, 15, 6, 3, 1, 0, 0),
     "office_weekend": (0, 0, 0, 0, 0, 0, 0, 0, 1, 2, 2, 2, 2, 2, 2, 2, 1, 1, 0, 0, 0, 0, 0, 0),
 }
+NOTICE_DAYS = 10  # how far back the demo's inboxes reach
+NOTICE_ACTIONS = ("report", "push_up", "escalate", "reopen", "resolve")  # what tells someone (domain.workflow)
 STREAMS = (
     "places", "people", "staff", "devices", "alarms", "parking", "cases", "trail", "duplicates", "telemetry",
     "doors", "ballots", "indicators", "talent", "requests",
@@ -922,6 +926,7 @@ class _Builder:
         self.plan_alarms()
         self.parking()
         self.cases()
+        self.notices()
         self.alarms()
         self.telemetry()
         self.doors()
@@ -1598,6 +1603,37 @@ class _Builder:
         ]
         _insert(self.s, EventAction, actions)
         self.cases_list = all_cases
+
+    def notices(self) -> None:
+        """The staff inboxes as the last ten days of the trails left them: each hand-over told its new
+        holder and each resolution the one who checks it (DESIGN.md 5.3); notices older than two days
+        have been read."""
+        since = self.as_of - timedelta(days=NOTICE_DAYS)
+        secretary = self.user["secretary"][0]
+        rows = []
+        for c in self.cases_list:
+            if c.plan == "duplicate":
+                continue
+            category = catalog.CATEGORY_BY_CODE[c.category]
+            for a in c.actions:
+                if a["at"] < since or a["action"] not in NOTICE_ACTIONS:
+                    continue
+                checker = c.l2[0] if a["to_level"] <= 2 else secretary  # who checks resolved work
+                user_id = checker if a["action"] == "resolve" else a["_holder"]
+                if user_id is None:
+                    continue
+                due = a["_due"].strftime("%m-%d %H:%M") if a["_due"] else "—"
+                zh, en = holder_notice(
+                    a["action"], code=c.tracking_code, category_zh=category.name_zh, category_en=category.name_en,
+                    grade_zh=catalog.GRADE_ZH[c.grade], grade_en=catalog.GRADE_EN[c.grade], due=due,
+                    note=a["note"] or "",
+                )  # fmt: skip
+                read = a["at"] + timedelta(hours=2) if a["at"] < self.as_of - timedelta(days=2) else None
+                rows.append(
+                    {"user_id": user_id, "event_id": c.id, "kind": f"case.{a['action']}", "message_zh": zh[:300],
+                     "message_en": en[:300], "created_at": a["at"], "read_at": read}
+                )  # fmt: skip
+        _insert(self.s, Notification, sorted(rows, key=lambda r: (r["created_at"], r["user_id"])))
 
     def _new_case(self, rng: random.Random, lo: datetime, hi: datetime) -> _Case:
         month = lo.month
