@@ -14,7 +14,7 @@ import dash
 import dash_bootstrap_components as dbc
 import flask_bootstrap
 from dash import Dash, Input, Output, State, html
-from flask import jsonify, request, send_from_directory
+from flask import jsonify, redirect, request, send_from_directory
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from api.health import bp as health_bp
@@ -208,6 +208,11 @@ def create_app(overrides: dict[str, Any] | None = None, config: Config | None = 
     @server.route("/vendor/bootstrap5/<path:filename>")
     def vendor(filename: str):
         return send_from_directory(VENDOR_DIR, filename, max_age=7 * 24 * 3600)
+
+    @server.route("/favicon.ico")
+    def favicon():
+        # browsers ask for it on pages Dash does not serve (the residents' pages, error pages): Dash's icon
+        return redirect("/_favicon.ico", code=301)
 
     @server.errorhandler(Forbidden)
     def forbidden(_exc):  # noqa: ANN001

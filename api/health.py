@@ -10,9 +10,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import Blueprint, current_app, jsonify
-from sqlalchemy import text
 
 from data_access.clock import local_now
+from data_access.db import ping
 from data_access.jobruns import last_runs
 from data_access.leader import scheduler_status
 from data_access.migrate import current_revision
@@ -48,8 +48,7 @@ def healthz():
     body: dict = {}
     redis = _redis(ext, config)
     try:
-        with engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
+        ping(engine)
         now = local_now(config["timezone"])
         body.update(
             database="ok",

@@ -43,6 +43,7 @@ PUBLIC_PREFIXES = (
     "/assets/",
     "/_dash-component-suites/",
     "/_favicon.ico",
+    "/favicon.ico",
 )
 
 

@@ -69,7 +69,8 @@ def test_every_layer_imports_only_what_design_allows():
     problems = []
     seen_packages = set()
     for package, path in _modules():
-        if package not in ALLOWED:
+        if package not in ALLOWED:  # a new top-level package needs its place in the rules above
+            problems.append(f"{path.relative_to(ROOT)}: package {package!r} has no import rule")
             continue
         seen_packages.add(package)
         for name, line in _imports(path):
@@ -108,6 +109,6 @@ def test_sql_lives_in_data_access_only():
             continue
         if any(name == "sqlalchemy" for name, _ in _imports(path)):
             text = path.read_text(encoding="utf-8")
-            if "select(" in text or "session.execute" in text:
+            if "select(" in text or "session.execute" in text or "text(" in text:
                 offenders.append(str(path.relative_to(ROOT)))
     assert offenders == []

@@ -85,6 +85,8 @@ def test_anonymous_is_sent_to_login_from_every_page(web):
     health = client.get("/healthz")  # answered without a login (503 here: no scheduler runs in this test)
     assert health.status_code == 503 and health.get_json()["scheduler"]["status"] == "none"
     assert client.get("/login").status_code == 200
+    icon = client.get("/favicon.ico", follow_redirects=True)  # the icon, not the login page
+    assert icon.status_code == 200 and icon.mimetype == "image/x-icon"
 
 
 def test_login_sets_a_hardened_session_and_logout_ends_it(web):
