@@ -19,6 +19,7 @@ people or a better-ranked choice, with a notice.
 
 from __future__ import annotations
 
+import logging
 import secrets
 from datetime import datetime
 
@@ -32,6 +33,8 @@ from data_access.parking import current_shareable
 from domain.allocation import Applicant, allocate
 from domain.masking import mask_plate, normalise_plate, valid_plate
 from domain.notify import Notifier, permit_notice, window_names
+
+log = logging.getLogger(__name__)
 
 KINDS = ("resident", "employee")
 WINDOWS = ("day", "night")
@@ -209,6 +212,14 @@ def run_allocation(session: Session, now: datetime, notifier: Notifier) -> dict:
             for p in permits
         ]
         result = allocate(applicants, capacity[window])
+        if result.unsolved:  # their decisions stay as they were, and the run says why
+            summary[f"{window}_unsolved"] = len(result.unsolved)
+            summary[f"{window}_problem"] = "; ".join(result.problems)
+            log.warning("permit allocation (%s) left %d applicants as they were: %s", window,
+                        len(result.unsolved), "; ".join(result.problems))  # fmt: skip
+        if result.relaxed:
+            summary[f"{window}_relaxed"] = ",".join(sorted(result.relaxed))
+        unsolved = set(result.unsolved)
         positions = {permit_id: n for n, permit_id in enumerate(result.waitlist, start=1)}
         summary["permits"] += len(permits)
         summary[f"{window}_capacity"] = sum(capacity[window].values())
@@ -217,6 +228,8 @@ def run_allocation(session: Session, now: datetime, notifier: Notifier) -> dict:
         summary["granted"] += result.served
         summary["waitlisted"] += len(result.waitlist)
         for permit in permits:
+            if permit.id in unsolved:
+                continue
             lot_code = result.assignments.get(permit.id)
             before_status, before_lot = permit.status, permit.lot_id
             if lot_code is not None:

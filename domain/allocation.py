@@ -19,8 +19,13 @@ who ranked it) plus one "unserved" dummy column per applicant. A cell's cost is 
 whose digits are the levels above, each weight larger than the largest possible total of all lower
 levels, so minimising the sum minimises the levels in order, exactly. Costs stay integers below
 2**53, where float64 arithmetic is exact; the problem is first split into independent components
-(lots linked by applicants who rank them both) to keep the numbers and the matrix small, and the
-tie-break level is dropped for a component only when it would not fit.
+(lots linked by applicants who rank them both) to keep the numbers and the matrix small. When a
+component's costs would not fit, the lowest levels are dropped for it, in order: the application-order
+tie-break (level 5), then stability (level 4); `Allocation.relaxed` names what was dropped. A component
+with fewer spaces than applicants is solved with one row per space (a space may stay empty) rather than
+one per applicant, so a crowd competing for a few spaces stays small. A component that still does not
+fit (`AllocationTooLarge`) is left out: its applicants are listed in `Allocation.unsolved`, neither
+served nor waitlisted, so the caller can keep their current decisions and report why.
 """
 
 from __future__ import annotations
@@ -33,6 +38,11 @@ import numpy as np
 from scipy.optimize import linear_sum_assignment
 
 EXACT_LIMIT = 2**53  # integers up to here are exact in float64
+MAX_CELLS = 50_000_000  # the largest cost matrix one component may take (400 MB of float64)
+
+
+class AllocationTooLarge(ValueError):
+    """One linked component is too large for the exact solver (costs past 2**53 or the matrix past MAX_CELLS)."""
 
 
 @dataclass(frozen=True)
@@ -53,6 +63,9 @@ class Allocation:
     moved: list[object] = field(default_factory=list)  # holders moved to another lot
     dropped: list[object] = field(default_factory=list)  # holders left without a lot
     used: dict[str, int] = field(default_factory=dict)  # lot code -> spaces allocated
+    relaxed: set[str] = field(default_factory=set)  # levels dropped for some component: "order", "stability"
+    unsolved: list[object] = field(default_factory=list)  # ids of components too large to solve
+    problems: list[str] = field(default_factory=list)  # why, one line per component left out
 
     def rank_of(self, applicant: Applicant) -> int | None:
         lot = self.assignments.get(applicant.id)
@@ -90,11 +103,22 @@ def allocate(
     usable = [{lot: r for lot, r in _ranks(p).items() if caps.get(lot, 0) > 0} for p in people]
 
     result = Allocation()
+    unsolved: set[int] = set()
     for component in _components(usable):
-        result.assignments.update(_solve(component, people, usable, caps, protect_holders))
+        try:
+            assignments, relaxed = _solve(component, people, usable, caps, protect_holders)
+        except AllocationTooLarge as exc:
+            unsolved.update(component)
+            result.problems.append(str(exc))
+            continue
+        result.assignments.update(assignments)
+        result.relaxed.update(relaxed)
 
     for index, person in enumerate(people):
         lot = result.assignments.get(person.id)
+        if index in unsolved:
+            result.unsolved.append(person.id)
+            continue
         if lot is None:
             result.waitlist.append(person.id)
         else:
@@ -133,19 +157,20 @@ def _components(usable: list[dict[str, int]]) -> list[list[int]]:
     return list(groups.values())
 
 
-def _weights(n: int, max_rank: int, protect_holders: bool) -> tuple[int, int, int, int, int]:
+def _weights(n: int, max_rank: int, protect_holders: bool) -> tuple[tuple[int, int, int, int, int], tuple[str, ...]]:
     """Mixed-radix weights (unserved, holder dropped, rank, moved, order): each weight exceeds the
     largest total all lower levels can reach together, so the levels compare lexicographically.
-    The application-order tie-break is dropped (weight 0) only when it would not fit below 2**53."""
-    for with_order in (True, False):
-        w_order = 1 if with_order else 0
-        w_moved = (n * (n - 1) // 2 if with_order else 0) + 1  # order total <= n(n-1)/2
-        w_rank = w_moved * (n + 1)  # holders moved or dropped <= n
+    The lowest levels are dropped (weight 0) only when the costs would not fit below 2**53: first the
+    application-order tie-break, then stability. Returns the weights and the names of the levels dropped."""
+    for dropped in ((), ("order",), ("order", "stability")):
+        w_order = 0 if "order" in dropped else 1
+        w_moved = 0 if "stability" in dropped else (n * (n - 1) // 2) * w_order + 1  # order total <= n(n-1)/2
+        w_rank = w_moved * (n + 1) if w_moved else 1  # holders moved or dropped <= n
         w_dropped = w_rank * (n * max_rank + 1) if protect_holders else 0  # rank sum <= n * max_rank
         w_unserved = w_dropped * (n + 1) if protect_holders else w_rank * (n * max_rank + 1)
         if w_unserved * (n + 1) < EXACT_LIMIT:
-            return w_unserved, w_dropped, w_rank, w_moved, w_order
-    raise ValueError(f"{n} applicants competing for the same lots is too many for exact float costs")
+            return (w_unserved, w_dropped, w_rank, w_moved, w_order), dropped
+    raise AllocationTooLarge(f"{n} applicants compete for the same lots: too many for exact float costs")
 
 
 def _solve(
@@ -154,7 +179,7 @@ def _solve(
     usable: list[dict[str, int]],
     caps: dict[str, int],
     protect_holders: bool,
-) -> dict[object, str]:
+) -> tuple[dict[object, str], tuple[str, ...]]:
     n = len(component)
     ranked_by = Counter(lot for i in component for lot in usable[i])
     lots = sorted(ranked_by)
@@ -164,16 +189,31 @@ def _solve(
         start, _end = columns.get(lot, (col, col))
         columns[lot] = (start, col + 1)
     max_rank = max(r for i in component for r in usable[i].values())
-    w_unserved, w_dropped, w_rank, w_moved, w_order = _weights(n, max_rank, protect_holders)
+    (w_unserved, w_dropped, w_rank, w_moved, w_order), relaxed = _weights(n, max_rank, protect_holders)
+    short_side = min(n, len(slots))
+    if short_side * (n + len(slots)) > MAX_CELLS:
+        raise AllocationTooLarge(
+            f"{n} applicants compete for {len(slots)} spaces in linked lots: the cost matrix would be too large"
+        )
 
-    cost = np.full((n, len(slots) + n), np.inf)
+    assign = np.full((n, len(slots)), np.inf)  # the cost of giving an applicant one space
+    unserved = np.empty(n)  # the cost of leaving them unserved
     for row, i in enumerate(component):
         person = people[i]
         holder = person.current_lot is not None
         for lot, rank in usable[i].items():  # every slot of a ranked lot costs the same for this applicant
             start, end = columns[lot]
-            cost[row, start:end] = rank * w_rank + (w_moved if holder and lot != person.current_lot else 0)
+            assign[row, start:end] = rank * w_rank + (w_moved if holder and lot != person.current_lot else 0)
         # rows are in application order: leaving an earlier applicant unserved costs more
-        cost[row, len(slots) :] = w_unserved + (w_dropped + w_moved if holder else 0) + (n - 1 - row) * w_order
-    rows, cols = linear_sum_assignment(cost)
-    return {people[component[r]].id: slots[c] for r, c in zip(rows, cols, strict=True) if c < len(slots)}
+        unserved[row] = w_unserved + (w_dropped + w_moved if holder else 0) + (n - 1 - row) * w_order
+    if len(slots) < n:
+        # one row per space: giving it to an applicant saves their unserved cost; a space may stay empty.
+        # The total differs from the one-row-per-applicant form by the constant sum of unserved costs.
+        cost = np.hstack([(assign - unserved[:, None]).T, np.zeros((len(slots), len(slots)))])
+        space_rows, cols = linear_sum_assignment(cost)
+        pairs = [(c, r) for r, c in zip(space_rows, cols, strict=True) if c < n]
+    else:
+        cost = np.hstack([assign, np.repeat(unserved[:, None], n, axis=1)])
+        rows, cols = linear_sum_assignment(cost)
+        pairs = [(r, c) for r, c in zip(rows, cols, strict=True) if c < len(slots)]
+    return {people[component[r]].id: slots[c] for r, c in pairs}, relaxed

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 import random
+from collections import Counter
 
 import pytest
 
@@ -206,3 +207,56 @@ def test_a_capacity_drop_moves_holders_to_a_free_choice_before_withdrawing_anyon
     assert first.assignments == {1: "A", 2: "A", 3: "A"}
     second = _rerun(applicants, first, {"A": 2, "B": 1})
     assert second.assignments == {1: "B", 2: "A", 3: "A"} and second.moved == [1] and second.dropped == []
+
+
+# --- large groups -----------------------------------------------------------------------------
+
+
+def test_a_crowd_for_a_few_spaces_is_solved_exactly_on_the_levels_that_matter():
+    """20,000 applicants for 150 spaces in three linked lots: the exact costs need the two lowest levels
+    dropped, and one row per space keeps the matrix at 150 x 20,150 (one per applicant: 3 GB)."""
+    lots = ("A", "B", "C")
+    capacities = {"A": 50, "B": 50, "C": 50}
+    applicants = [
+        Applicant(n, (lots[n % 3], lots[(n + 1) % 3]), lots[n % 3] if n < 90 else None) for n in range(20_000)
+    ]
+    result = allocate(applicants, capacities)
+    _check_feasible(result, applicants, capacities)
+    assert result.served == 150 and result.relaxed == {"order", "stability"} and result.unsolved == []
+    assert all(result.assignments.get(n) is not None for n in range(90))  # every holder keeps a space
+    assert result.rank_sum == 0  # enough first choices in every lot: everybody served gets theirs
+
+
+def test_a_group_too_large_to_solve_is_left_out_and_the_rest_is_still_allocated():
+    # 8,000 applicants for 8,000 spaces in 100 linked lots: an 8,000 x 16,000 matrix, over the limit
+    big = [Applicant(n, (f"L{n % 100}", f"L{(n + 1) % 100}")) for n in range(8_000)]
+    capacities = {f"L{k}": 80 for k in range(100)} | {"Z": 1}
+    small = [Applicant("z1", ("Z",)), Applicant("z2", ("Z",))]
+    result = allocate([*big, *small], capacities)
+    assert result.unsolved == [a.id for a in big] and len(result.problems) == 1
+    assert "8000 applicants" in result.problems[0]
+    assert result.assignments == {"z1": "Z"} and result.waitlist == ["z2"] and result.served == 1
+
+
+def test_with_the_lowest_levels_dropped_the_others_still_match_brute_force(monkeypatch):
+    import domain.allocation
+
+    monkeypatch.setattr(domain.allocation, "EXACT_LIMIT", 700)  # small: forces the relaxation at n <= 6
+    relaxed = Counter()
+    for seed in range(80):
+        rng = random.Random(5000 + seed)
+        lots = ["A", "B", "C"]
+        capacities = {lot: rng.randint(0, 3) for lot in lots}
+        applicants = [
+            Applicant(n, p, rng.choice([None, None, *p]))
+            for n, p in ((n, tuple(rng.sample(lots, rng.randint(1, 3)))) for n in range(rng.randint(2, 6)))
+        ]
+        result = allocate(applicants, capacities)
+        if result.unsolved:  # even relaxed the costs do not fit: nothing half-done
+            assert result.assignments == {} and result.waitlist == [] and result.served == 0
+            relaxed["unsolved"] += 1
+            continue
+        _check_feasible(result, applicants, capacities)
+        assert _key(applicants, result.assignments)[:3] == _brute_force(applicants, capacities)[:3], seed
+        relaxed[",".join(sorted(result.relaxed))] += 1
+    assert relaxed["order,stability"] >= 20 and relaxed["order"] >= 5, relaxed

@@ -14,6 +14,7 @@ from data_access.db import reading, writing
 from data_access.models import OutboxMessage, ParkingLot, ParkingPermit, ShareableCapacity
 from data_access.notify import OutboxNotifier
 from data_access.permits import PermitError, apply, permit_status, permits_overview, run_allocation, window_lots
+from domain import allocation
 from domain.masking import mask_phone, mask_plate, normalise_plate, valid_plate
 from tests.factories import NOW, tiny_community
 
@@ -397,3 +398,22 @@ def test_an_unknown_code_is_a_404_in_the_users_language(web):
     assert response.status_code == 404 and "未找到该申请" in response.get_data(as_text=True)
     assert client.get("/parking/permit/<script>").status_code == 404
     assert client.get("/parking/permit?code=%3Cb%3E").status_code == 404
+
+
+def test_a_pool_too_large_to_solve_keeps_its_decisions_and_the_run_says_why(store, monkeypatch):
+    engine, lots = store
+    minute = timedelta(minutes=1)
+    for n, name in enumerate("abc"):
+        _apply(engine, name, f"浙A3000{n}", ["P-d1", "P-d2"], at=NOW + n * minute)
+    _allocate(engine, NOW + 10 * minute)
+    before = {name: (p.status, p.lot_id) for name, p in _permits(engine).items()}
+    assert {status for status, _ in before.values()} == {"granted"}
+    later = NOW + timedelta(days=1)
+    with writing(engine) as s:
+        _publish(s, lots["P-d1"], "day", 1, later)
+    notices = len(_outbox(engine))
+    monkeypatch.setattr(allocation, "MAX_CELLS", 4)  # what a pool of thousands does to the real limit
+    summary = _allocate(engine, later)
+    assert summary["day_unsolved"] == 3 and "cost matrix would be too large" in summary["day_problem"]
+    assert {name: (p.status, p.lot_id) for name, p in _permits(engine).items()} == before
+    assert len(_outbox(engine)) == notices  # nobody told of a decision that was not made
