@@ -38,6 +38,7 @@ ERROR_TEXT = {
     "unknown_lot": "is not a known lot code (of this token's community)",
     "bad_time": "is not an ISO-8601 time",
     "bad_count": "is not a whole number of spaces, 0 or more",
+    "shared_over": "is more than occupied (shared cars are counted in occupied)",
     "duplicate": "repeats a (lot, sampled_at) pair of this batch",
     "too_many": f"has more than {MAX_BATCH} rows",
 }
@@ -113,9 +114,11 @@ def post_occupancy():
         return api_error(400, "invalid_rows", f"{len(errors)} problem(s); nothing was stored", details)
     with writing(_engine()) as s:
         stored = insert_samples(
-            s, [{"lot_id": lots[lot][0], "sampled_at": at, "occupied": n} for lot, at, n in clean], source="api"
+            s,
+            [{"lot_id": lots[lot][0], "sampled_at": at, "occupied": n, "shared": sh} for lot, at, n, sh in clean],
+            source="api",
         )
-    over = sum(1 for lot, _at, n in clean if n > lots[lot][1])
+    over = sum(1 for lot, _at, n, _sh in clean if n > lots[lot][1])
     return jsonify({"received": len(clean), "stored": stored, "already_stored": len(clean) - stored,
                     "over_capacity": over}), 200  # fmt: skip
 
@@ -471,6 +474,14 @@ OPENAPI = {
                                                 "lot": {"type": "string", "example": "P-junjing"},
                                                 "sampled_at": {"type": "string", "format": "date-time"},
                                                 "occupied": {"type": "integer", "minimum": 0},
+                                                "shared": {
+                                                    "type": "integer",
+                                                    "minimum": 0,
+                                                    "description": "optional: how many of the occupied spaces "
+                                                    "hold cars of shared-parking permit holders (known at the gate "
+                                                    "by plate); the parking job leaves them out of the lot's own "
+                                                    "use, so sharing does not shrink what it shares",
+                                                },
                                             },
                                         },
                                     }

@@ -430,6 +430,9 @@ class ParkingSample(Base):
     lot_id: Mapped[int] = mapped_column(ForeignKey("parking_lot.id"))
     sampled_at: Mapped[datetime] = mapped_column(DateTime)
     occupied: Mapped[int] = mapped_column(Integer)
+    # of `occupied`, the cars of shared-parking permit holders, when the gate knows them by plate; the
+    # parking job leaves them out of the lot's own use, so sharing does not shrink what it shares
+    shared: Mapped[int | None] = mapped_column(Integer)
     source: Mapped[str] = mapped_column(String(16), default="counter")
 
 

@@ -40,9 +40,11 @@ def all_lots(session: Session, community_ids: list[int] | None = None) -> list[P
 
 
 def load_samples(
-    session: Session, lot_ids: list[int], since: datetime, until: datetime
+    session: Session, lot_ids: list[int], since: datetime, until: datetime, own_use: bool = False
 ) -> dict[int, tuple[np.ndarray, np.ndarray]]:
     """Samples per lot in [since, until], as numpy arrays (times at minute resolution, counts).
+    With `own_use` the counts leave out the cars of shared-parking permit holders where the sample
+    says how many there were (`shared`): the lot's own use, which the parking job measures.
 
     At district scale this reads millions of rows, so the database turns each time into whole
     minutes since 1970 (of the naive local time) and the rows come straight from the driver's
@@ -57,7 +59,11 @@ def load_samples(
         else cast(func.floor(extract("epoch", ParkingSample.sampled_at) / 60), BigInteger)
     )
     query = (
-        select(ParkingSample.lot_id, minutes, ParkingSample.occupied)
+        select(
+            ParkingSample.lot_id,
+            minutes,
+            ParkingSample.occupied - func.coalesce(ParkingSample.shared, 0) if own_use else ParkingSample.occupied,
+        )
         .where(ParkingSample.lot_id.in_(lot_ids), ParkingSample.sampled_at >= since, ParkingSample.sampled_at <= until)
         .order_by(ParkingSample.lot_id, ParkingSample.sampled_at)
     )
@@ -334,7 +340,9 @@ def ingest_occupancy_file(engine, contents: str | None, community_ids: list[int]
         return {"errors": errors}
     with writing(engine) as s:
         stored = insert_samples(
-            s, [{"lot_id": lots[c][0], "sampled_at": at, "occupied": n} for c, at, n in clean], source="upload"
+            s,
+            [{"lot_id": lots[c][0], "sampled_at": at, "occupied": n, "shared": sh} for c, at, n, sh in clean],
+            source="upload",
         )
     return {"stored": stored, "already_stored": len(clean) - stored}
 

@@ -17,7 +17,7 @@ MAX_FILE_ROWS = 50_000  # a staff CSV upload (a month of one lot is about 3,000 
 class RowError:
     row: int  # 1-based position in the batch (a CSV's header is row 0)
     field: str
-    code: str  # unknown_lot / bad_time / bad_count / missing / duplicate / too_many
+    code: str  # unknown_lot / bad_time / bad_count / shared_over / missing / duplicate / too_many
 
 
 def parse_time(value, tz: str) -> datetime | None:  # noqa: ANN001
@@ -47,12 +47,14 @@ def parse_count(value) -> int | None:  # noqa: ANN001
 
 def check_occupancy(
     rows: list[dict], lot_codes: set[str], tz: str, max_rows: int = MAX_BATCH
-) -> tuple[list[tuple[str, datetime, int]], list[RowError]]:
-    """rows: {"lot", "sampled_at", "occupied"} as received. Returns the clean rows or the errors."""
+) -> tuple[list[tuple[str, datetime, int, int | None]], list[RowError]]:
+    """rows: {"lot", "sampled_at", "occupied"[, "shared"]} as received. Returns the clean rows
+    (lot, time, occupied, shared or None) or the errors. `shared`, when given, is how many of the
+    occupied spaces hold cars of shared-parking permit holders (never more than `occupied`)."""
     errors: list[RowError] = []
     if len(rows) > max_rows:
         return [], [RowError(0, "samples", "too_many")]
-    clean: list[tuple[str, datetime, int]] = []
+    clean: list[tuple[str, datetime, int, int | None]] = []
     seen: set[tuple[str, datetime]] = set()
     for number, raw in enumerate(rows, start=1):
         if not isinstance(raw, dict):
@@ -70,6 +72,12 @@ def check_occupancy(
             problems.append(RowError(number, "sampled_at", "bad_time"))
         if count is None:
             problems.append(RowError(number, "occupied", "bad_count"))
+        shared_raw = raw.get("shared")
+        shared = None if shared_raw is None or shared_raw == "" else parse_count(shared_raw)
+        if shared_raw not in (None, "") and shared is None:
+            problems.append(RowError(number, "shared", "bad_count"))
+        elif shared is not None and count is not None and shared > count:
+            problems.append(RowError(number, "shared", "shared_over"))
         if not problems:
             key = (lot.strip(), at)
             if key in seen:
@@ -77,12 +85,13 @@ def check_occupancy(
             seen.add(key)
         errors.extend(problems)
         if not problems:
-            clean.append((lot.strip(), at, count))
+            clean.append((lot.strip(), at, count, shared))
     return (clean, []) if not errors else ([], errors)
 
 
 def read_occupancy_csv(data: bytes) -> tuple[list[dict], str | None]:
-    """CSV with the header lot,sampled_at,occupied (UTF-8, a BOM is fine) -> rows, or an error code:
+    """CSV with the header lot,sampled_at,occupied and optionally shared (UTF-8, a BOM is fine) -> rows,
+    or an error code:
     not_text / no_header."""
     import csv
     import io

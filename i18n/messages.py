@@ -233,8 +233,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "park.decided": ("决定时间", "Decided"),
     "park.upload": ("导入占用数据（CSV）", "Import occupancy (CSV)"),
     "park.upload_help": (
-        "CSV 表头为 lot,sampled_at,occupied（车场编号、时间、占用车位数）。任何一行有误则整个文件不导入；已导入的时间点不会重复。",
-        "A CSV with the header lot,sampled_at,occupied. One bad row rejects the whole file; times already stored are skipped.",
+        "CSV 表头为 lot,sampled_at,occupied（车场编号、时间、占用车位数），可加 shared 列（其中共享停车许可车辆数，"
+        "测算可共享车位时不计入本场自用）。任何一行有误则整个文件不导入；已导入的时间点不会重复。",
+        "A CSV with the header lot,sampled_at,occupied, optionally shared (how many of them are cars of shared-parking "
+        "permit holders, left out of the lot's own use). One bad row rejects the whole file; times already stored are "
+        "skipped.",
     ),
     "park.upload_drop": ("拖入或点击选择 CSV 文件", "Drop or choose a CSV file"),
     "park.upload_done": (
@@ -255,7 +258,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "park.problem_missing": ("缺少", "missing"),
     "park.problem_unknown_lot": ("车场编号不存在", "unknown lot code"),
     "park.problem_bad_time": ("时间格式不正确（应为 ISO-8601）", "not an ISO-8601 time"),
-    "park.problem_bad_count": ("占用数应为不小于 0 的整数", "not a whole number, 0 or more"),
+    "park.problem_bad_count": ("应为不小于 0 的整数", "not a whole number, 0 or more"),
+    "park.problem_shared_over": (
+        "共享车辆数不能大于占用数（共享车辆计入占用数）",
+        "more than occupied (shared cars are counted in occupied)",
+    ),  # fmt: skip
     "park.problem_duplicate": ("与文件中另一行的车场和时间重复", "repeats another row's lot and time"),
     "park.problem_too_many": ("行数过多", "too many rows"),
     # parking: drill-down, measured use, each result's parameters and data span

@@ -19,7 +19,8 @@ def run(engine: Engine, now: datetime) -> dict:
         spans = {lot_id: sample_span(now, settings) for lot_id, _code, settings in lots}
         since = min((s for s, _ in spans.values()), default=now)
         until = max((u for _, u in spans.values()), default=now)
-        samples = load_samples(session, [lot_id for lot_id, _c, _s in lots], since, until) if lots else {}
+        ids = [lot_id for lot_id, _c, _s in lots]
+        samples = load_samples(session, ids, since, until, own_use=True) if lots else {}  # shared cars left out
 
     totals = {"day": 0, "night": 0}
     withheld = []

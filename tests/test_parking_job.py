@@ -208,6 +208,16 @@ def test_staff_csv_upload_is_all_or_nothing_and_idempotent(staff_app, sqlite_eng
     status, body = _upload(client, bad, "bad.csv")
     assert "bad.csv 未导入" in body and "第 2 行 lot：车场编号不存在" in body and "第 3 行 sampled_at" in body
     assert _count(sqlite_engine) == 2  # the good first row of the bad file was not stored either
+    # an optional shared column: how many of the cars are permit holders' (empty = not known)
+    shared = "lot,sampled_at,occupied,shared\nP-u,2026-11-24 10:00,40,12\nP-u,2026-11-24 10:15,41,\n"
+    status, body = _upload(client, shared, "shared.csv")
+    assert "新增 2 条" in body
+    with reading(sqlite_engine) as s:
+        counts = s.execute(select(ParkingSample.occupied, ParkingSample.shared).where(
+            ParkingSample.sampled_at >= datetime(2026, 11, 24, 10)).order_by(ParkingSample.sampled_at)).all()  # fmt: skip
+    assert [tuple(c) for c in counts] == [(40, 12), (41, None)]
+    status, body = _upload(client, "lot,sampled_at,occupied,shared\nP-u,2026-11-24 11:00,10,11\n", "over.csv")
+    assert "over.csv 未导入" in body and "第 1 行 shared：共享车辆数不能大于占用数" in body
     client.get("/lang/en")
     status, body = _upload(client, "when,how many\n1,2\n", "odd.csv")
     assert "odd.csv lacks the header lot,sampled_at,occupied." in body
@@ -276,3 +286,53 @@ def test_staff_see_plates_masked_unless_their_role_needs_them_and_reads_are_audi
     with reading(sqlite_engine) as s:
         audits = s.scalars(select(AuditLog)).all()
         assert [(a.username, a.action, a.entity) for a in audits] == [("c1_secretary", "read", "parking_permit")]
+
+
+def _history(engine, lot_id: int, until: datetime, occupied: int, shared: int | None) -> None:
+    """Eight weeks of weekday samples every 15 minutes in the lot's 08:00-18:00 window: `occupied` at the
+    busiest slots, up to 4 fewer in the others (a counter that never changes would be withheld as stuck)."""
+    rows = []
+    day = until.date() - timedelta(weeks=8)
+    while day < until.date():
+        if day.weekday() < 5:
+            for k in range(40):
+                at = datetime.combine(day, datetime.min.time()) + timedelta(hours=8, minutes=15 * k)
+                rows.append({"lot_id": lot_id, "sampled_at": at, "occupied": occupied - k % 5, "shared": shared})
+        day += timedelta(days=1)
+    with writing(engine) as s:
+        s.execute(ParkingSample.__table__.delete().where(ParkingSample.lot_id == lot_id))
+        s.execute(ParkingSample.__table__.insert(), rows)
+
+
+def test_shared_cars_counted_at_the_gate_do_not_shrink_what_the_lot_shares(api, sqlite_engine):
+    """Permit holders' cars park in the shared spaces and the counter counts them; the job must measure
+    the lot's own use, or every week of sharing would lower next week's shareable spaces."""
+    client, machine, _wall = api
+    with reading(sqlite_engine) as s:
+        lot_id = s.scalar(select(ParkingLot.id).where(ParkingLot.code == "P-t"))
+    now = datetime(2026, 11, 24, 1, 30)
+
+    def shareable(at: datetime) -> int:
+        parking.run(sqlite_engine, at)
+        with reading(sqlite_engine) as s:
+            return next(r for r in current_shareable(s) if r["lot"] == "P-t")["shareable"]
+
+    _history(sqlite_engine, lot_id, now, occupied=20, shared=None)  # before sharing: 20 of its own cars
+    assert shareable(now) == 30
+    _history(sqlite_engine, lot_id, now, occupied=45, shared=25)  # 25 permit holders' cars among 45
+    assert shareable(now + timedelta(minutes=1)) == 30
+    _history(sqlite_engine, lot_id, now, occupied=45, shared=None)  # a counter that cannot tell them apart
+    assert shareable(now + timedelta(minutes=2)) == 5
+
+    # the machine API takes the count and refuses one above occupied, storing nothing
+    good = {"samples": [{"lot": "P-t", "sampled_at": "2026-11-25T09:00:00", "occupied": 30, "shared": 12}]}
+    assert client.post("/api/v1/parking/occupancy", json=good, headers=machine).status_code == 200
+    with reading(sqlite_engine) as s:
+        stored = s.scalar(select(ParkingSample.shared).where(ParkingSample.sampled_at == datetime(2026, 11, 25, 9)))
+    assert stored == 12
+    bad = {"samples": [{"lot": "P-t", "sampled_at": "2026-11-25T09:15:00", "occupied": 30, "shared": 31},
+                       {"lot": "P-t", "sampled_at": "2026-11-25T09:30:00", "occupied": 30, "shared": "x"}]}  # fmt: skip
+    response = client.post("/api/v1/parking/occupancy", json=bad, headers=machine)
+    assert response.status_code == 400
+    found = {(d["row"], d["field"], d["code"]) for d in response.get_json()["error"]["details"]}
+    assert found == {(1, "shared", "shared_over"), (2, "shared", "bad_count")}
