@@ -23,7 +23,7 @@ import logging
 import secrets
 from datetime import datetime
 
-from sqlalchemy import func, select, text, tuple_
+from sqlalchemy import func, select, text, tuple_, update
 from sqlalchemy.orm import Session
 
 from data_access.audit import record_read
@@ -195,14 +195,15 @@ def run_allocation(session: Session, now: datetime, notifier: Notifier) -> dict:
 
     summary = {"permits": 0, "granted": 0, "waitlisted": 0, "newly_granted": 0, "moved": 0, "withdrawn": 0,
                "newly_waitlisted": 0, "notices": 0}  # fmt: skip
+    changes: list[dict] = []  # one UPDATE by primary key for all of them: a district run decides ~50,000
+    notices: list[tuple[str, str, str, str, str, str]] = []
     for window in WINDOWS:
-        permits = list(
-            session.scalars(
-                select(ParkingPermit)
-                .where(ParkingPermit.share_window == window, ParkingPermit.status.in_(POOL))
-                .order_by(ParkingPermit.applied_at, ParkingPermit.id)
-            )
-        )
+        permits = session.execute(
+            select(ParkingPermit.id, ParkingPermit.status, ParkingPermit.lot_id, ParkingPermit.preferences,
+                   ParkingPermit.contact, ParkingPermit.plate, ParkingPermit.tracking_code)
+            .where(ParkingPermit.share_window == window, ParkingPermit.status.in_(POOL))
+            .order_by(ParkingPermit.applied_at, ParkingPermit.id)
+        ).all()  # fmt: skip
         applicants = [
             Applicant(
                 p.id,
@@ -231,34 +232,37 @@ def run_allocation(session: Session, now: datetime, notifier: Notifier) -> dict:
             if permit.id in unsolved:
                 continue
             lot_code = result.assignments.get(permit.id)
-            before_status, before_lot = permit.status, permit.lot_id
             if lot_code is not None:
                 lot = lots_by_code[lot_code]
-                if before_status == "granted" and before_lot == lot.id:
+                if permit.status == "granted" and permit.lot_id == lot.id:
                     continue
-                permit.status, permit.lot_id, permit.decided_at = "granted", lot.id, now
-                key = "notice.permit_moved" if before_status == "granted" else "notice.permit_granted"
-                summary["moved" if before_status == "granted" else "newly_granted"] += 1
-                _notify(notifier, permit, key, lot, None)
+                changes.append({"id": permit.id, "status": "granted", "lot_id": lot.id, "decided_at": now})
+                key = "notice.permit_moved" if permit.status == "granted" else "notice.permit_granted"
+                summary["moved" if permit.status == "granted" else "newly_granted"] += 1
+                notices.append(_notice(permit, key, lot, None))
             else:
-                if before_status == "waitlisted":
+                if permit.status == "waitlisted":
                     continue
-                permit.status, permit.lot_id, permit.decided_at = "waitlisted", None, now
-                if before_status == "granted":
+                changes.append({"id": permit.id, "status": "waitlisted", "lot_id": None, "decided_at": now})
+                if permit.status == "granted":
                     summary["withdrawn"] += 1
-                    _notify(notifier, permit, "notice.permit_withdrawn", lots_by_code.get(code_by_id.get(before_lot)),
-                            positions[permit.id])  # fmt: skip
+                    notices.append(_notice(permit, "notice.permit_withdrawn",
+                                           lots_by_code.get(code_by_id.get(permit.lot_id)), positions[permit.id]))  # fmt: skip
                 else:
                     summary["newly_waitlisted"] += 1
-                    _notify(notifier, permit, "notice.permit_waitlisted", None, positions[permit.id])
+                    notices.append(_notice(permit, "notice.permit_waitlisted", None, positions[permit.id]))
             summary["notices"] += 1
+    for start in range(0, len(changes), 5000):
+        session.execute(update(ParkingPermit), changes[start : start + 5000])
+    notifier.send_many([n for n in notices if n is not None])
     session.flush()
     return summary
 
 
-def _notify(notifier: Notifier, permit: ParkingPermit, key: str, lot: ParkingLot | None, position: int | None) -> None:
+def _notice(permit, key: str, lot: ParkingLot | None, position: int | None) -> tuple | None:  # noqa: ANN001 - a Row
+    """The SMS for one decision, as `Notifier.send` arguments; None when the applicant left no contact."""
     if not permit.contact:
-        return
+        return None
     params: dict[str, object] = {
         "code": permit.tracking_code,
         "plate": mask_plate(permit.plate),
@@ -271,7 +275,7 @@ def _notify(notifier: Notifier, permit: ParkingPermit, key: str, lot: ParkingLot
     if lot is not None:
         params["window_zh"], params["window_en"] = window_names(lot.share_window, lot.window_start, lot.window_end)
     body_zh, body_en = permit_notice(key, **params)
-    notifier.send("sms", permit.contact, key, body_zh, body_en, f"permit:{permit.tracking_code}")
+    return ("sms", permit.contact, key, body_zh, body_en, f"permit:{permit.tracking_code}")
 
 
 def waitlist_position(session: Session, permit: ParkingPermit) -> int | None:

@@ -17,6 +17,10 @@ from typing import Protocol
 class Notifier(Protocol):
     def send(self, channel: str, recipient: str, subject_key: str, body_zh: str, body_en: str, ref: str) -> None: ...
 
+    def send_many(self, messages: list[tuple[str, str, str, str, str, str]]) -> None:
+        """Many `send` argument tuples at once (a district's permit run queues tens of thousands)."""
+        ...
+
 
 PERMIT_NOTICES: dict[str, tuple[str, str]] = {
     "notice.permit_granted": (
