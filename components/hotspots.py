@@ -164,6 +164,16 @@ def feed_list(items: list[dict], lang: str) -> html.Div:
     return dbc.ListGroup(rows, flush=True, id="hot-feed-list")
 
 
+def plan_label(name: str, width: int = 10) -> str:
+    """An estate's name on the plan: an English name longer than `width` breaks at the space nearest its
+    middle, so neighbouring narrow estates ("Yitian Plaza", "Fengshang Blue Bay") do not run into each other."""
+    if len(name) <= width or " " not in name:
+        return name
+    spaces = [i for i, ch in enumerate(name) if ch == " "]
+    cut = min(spaces, key=lambda i: abs(i - len(name) / 2))
+    return f"{name[:cut]}<br>{name[cut + 1 :]}"
+
+
 def plan_figure(outlines: dict, markers: list[dict], lang: str) -> go.Figure:
     """The offline site plan in the page's light theme: outlines, estate labels and one marker trace per
     grade, each marker carrying its case id (a click opens the case grid of its estate)."""
@@ -181,7 +191,7 @@ def plan_figure(outlines: dict, markers: list[dict], lang: str) -> go.Figure:
                                      line={"color": "#7d93b5", "width": 1}, hoverinfo="skip", showlegend=False))  # fmt: skip
     labelled = outlines["estates"] if len(outlines["estates"]) <= 40 else []
     fig.add_trace(go.Scatter(x=[e["lon"] * k for e in labelled], y=[e["lat"] for e in labelled], mode="text",
-                             text=[pick(lang, e["name_zh"], e["name_en"]) for e in labelled],
+                             text=[plan_label(pick(lang, e["name_zh"], e["name_en"])) for e in labelled],
                              textfont={"color": "#3b4a63", "size": 12}, hoverinfo="skip", showlegend=False))  # fmt: skip
     for grade in PLAN_GRADES:
         mine = [m for m in markers if m["grade"] == grade]

@@ -175,3 +175,13 @@ def test_the_page_speaks_both_languages(hot):
     client.get("/lang/en")
     en = _route(client, headers, "/")
     assert "Site plan" in en and "Estate or park" in en and "Cases per category" in en and "社区平面图" not in en
+
+
+def test_long_english_estate_names_break_in_two_on_the_site_plan():
+    from components.hotspots import plan_label
+
+    # side by side on the plan, the one-line names ran into each other at 1440 px
+    assert plan_label("Fengshang Blue Bay") == "Fengshang<br>Blue Bay"
+    assert plan_label("Yitian Plaza") == "Yitian<br>Plaza"
+    assert plan_label("Eastcom Park") == "Eastcom<br>Park"
+    assert plan_label("风尚蓝湾") == "风尚蓝湾" and plan_label("Zhicheng") == "Zhicheng"
