@@ -302,8 +302,16 @@ def _open_original(session: Session, event: Event, code: str | None) -> Event:
     )
     if original is None or original.id == event.id:
         raise WorkflowError("bad_duplicate")
-    if original.status not in ("reported", "in_progress", "resolved", "closed"):
-        raise WorkflowError("bad_duplicate")
+    seen = {event.id}
+    while original.status == "duplicate" and original.duplicate_of_id is not None:  # link to the case itself
+        seen.add(original.id)
+        original = session.get(Event, original.duplicate_of_id)
+        if original is None or original.id in seen:
+            raise WorkflowError("bad_duplicate")
+    if original.status not in ("reported", "in_progress", "resolved"):
+        # DESIGN 5.3: a duplicate joins an open case; a closed or rejected one is not worked on any more,
+        # so the new report is a case of its own (or the closed case is reopened)
+        raise WorkflowError("duplicate_not_open")
     return original
 
 

@@ -54,6 +54,11 @@ GOVERNANCE_MESSAGES: dict[str, tuple[str, str]] = {
         "原事件编号无效（需为本社区的另一个事件）。",
         "That code is not another case of this community.",
     ),
+    "wf.error.duplicate_not_open": (
+        "原事件已结案或已驳回，不能合并：请作为新事件处理，或对原事件发起返工。",
+        "That case is closed or rejected, so nothing can join it: handle this report as a case of its own, "
+        "or reopen the original.",
+    ),
     "wf.error.bad_category": ("类别无效。", "Unknown category."),
     "wf.error.bad_grade": ("等级无效。", "Unknown grade."),
     "wf.error.no_change": ("类别和等级都没有变化。", "Neither the category nor the grade changed."),

@@ -16,6 +16,7 @@ from data_access.notify import inbox, mark_read, unread_count
 from data_access.users import create_user
 from data_access.workflow import act, actor_for, reporter_actor
 from domain.workflow import Actor, CaseState, WorkflowError, allowed_actions, may
+from i18n import t
 from jobs import escalation
 from tests.factories import tiny_community
 
@@ -201,6 +202,19 @@ def test_link_duplicate_needs_a_real_other_case(engine, place):
     _step(engine, second, "grid_worker", place, "link_duplicate", MONDAY_10, duplicate_of_code=code.lower())
     event = _event(engine, second)
     assert (event.status, event.duplicate_of_id) == ("duplicate", first)
+    # a report linked to the duplicate joins the case itself
+    third = _open(engine, place, ref="c")
+    _step(engine, third, "grid_worker", place, "link_duplicate", MONDAY_10, duplicate_of_code=event.tracking_code)
+    assert _event(engine, third).duplicate_of_id == first
+    # a closed case takes no duplicates: the new report stays a case of its own
+    with writing(engine) as s:
+        s.get(Event, first).status = "closed"
+    fourth = _open(engine, place, ref="d")
+    with pytest.raises(WorkflowError) as err:
+        _step(engine, fourth, "grid_worker", place, "link_duplicate", MONDAY_10, duplicate_of_code=code)
+    assert err.value.code == "duplicate_not_open"
+    assert t("wf.error.duplicate_not_open", "en").startswith("That case is closed")
+    assert _event(engine, fourth).status == "reported"
 
 
 def test_every_change_of_holder_lands_in_the_new_holders_inbox(engine, place):
