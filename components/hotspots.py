@@ -14,16 +14,8 @@ import plotly.graph_objects as go
 from dash import dcc, html
 
 from components.common import empty_note, grade_badge, kpi_tile
-from components.wall import (
-    GRADE_COLOUR,
-    GRADE_SYMBOL,
-    PLAN_GRADES,
-    alarm_text,
-    percent,
-    place_text,
-    plan_geometry,
-    short_time,
-)
+from components.site_plan import STAFF_THEME, site_plan
+from components.wall import alarm_text, percent, place_text, short_time
 from domain.catalog import GRADES
 from i18n import pick, t
 
@@ -164,53 +156,11 @@ def feed_list(items: list[dict], lang: str) -> html.Div:
     return dbc.ListGroup(rows, flush=True, id="hot-feed-list")
 
 
-def plan_label(name: str, width: int = 10) -> str:
-    """An estate's name on the plan: an English name longer than `width` breaks at the space nearest its
-    middle, so neighbouring narrow estates ("Yitian Plaza", "Fengshang Blue Bay") do not run into each other."""
-    if len(name) <= width or " " not in name:
-        return name
-    spaces = [i for i, ch in enumerate(name) if ch == " "]
-    cut = min(spaces, key=lambda i: abs(i - len(name) / 2))
-    return f"{name[:cut]}<br>{name[cut + 1 :]}"
-
-
 def plan_figure(outlines: dict, markers: list[dict], lang: str) -> go.Figure:
-    """The offline site plan in the page's light theme: outlines, estate labels and one marker trace per
-    grade, each marker carrying its case id (a click opens the case grid of its estate)."""
-    k = plan_geometry(outlines)["k"]
-    fig = go.Figure()
-    for grid in outlines["grids"]:
-        fig.add_trace(go.Scatter(x=[p[0] * k for p in grid["ring"]], y=[p[1] for p in grid["ring"]], mode="lines",
-                                 line={"color": "#8aa0c0", "width": 1, "dash": "dot"}, hoverinfo="skip",
-                                 showlegend=False))  # fmt: skip
-    for estate in outlines["estates"]:
-        if estate["ring"]:
-            office = estate["kind"] != "residential"
-            fig.add_trace(go.Scatter(x=[p[0] * k for p in estate["ring"]], y=[p[1] for p in estate["ring"]],
-                                     mode="lines", fill="toself", fillcolor="#e8eef8" if office else "#eef3ea",
-                                     line={"color": "#7d93b5", "width": 1}, hoverinfo="skip", showlegend=False))  # fmt: skip
-    labelled = outlines["estates"] if len(outlines["estates"]) <= 40 else []
-    fig.add_trace(go.Scatter(x=[e["lon"] * k for e in labelled], y=[e["lat"] for e in labelled], mode="text",
-                             text=[plan_label(pick(lang, e["name_zh"], e["name_en"])) for e in labelled],
-                             textfont={"color": "#3b4a63", "size": 12}, hoverinfo="skip", showlegend=False))  # fmt: skip
-    for grade in PLAN_GRADES:
-        mine = [m for m in markers if m["grade"] == grade]
-        hover = [f"{t('grade.' + grade, lang)} · {t('status.' + m['status'], lang)}" for m in mine]
-        fig.add_trace(go.Scatter(x=[m["lon"] * k for m in mine], y=[m["lat"] for m in mine], mode="markers",
-                                 customdata=[m["id"] for m in mine], text=hover, hovertemplate="%{text}<extra></extra>",
-                                 name=t(f"grade.{grade}", lang),
-                                 marker={"symbol": GRADE_SYMBOL[grade], "color": GRADE_COLOUR[grade],
-                                         "size": 14 if grade == "urgent" else 10, "line": {"color": "#ffffff", "width": 1}}))  # fmt: skip
-    fig.update_layout(
-        margin={"l": 0, "r": 0, "t": 0, "b": 0},
-        height=360,
-        paper_bgcolor="rgba(0,0,0,0)",
-        plot_bgcolor="rgba(0,0,0,0)",
-        xaxis={"visible": False},
-        yaxis={"visible": False, "scaleanchor": "x", "scaleratio": 1},
-        legend={"orientation": "h", "x": 0, "y": 0, "bgcolor": "rgba(255,255,255,0.7)"},
-        clickmode="event",
-    )
+    """The site plan in the page's light theme; each marker carries its case id (a click opens the case
+    grid of its estate)."""
+    fig = site_plan(outlines, markers, lang, STAFF_THEME)
+    fig.update_layout(height=360, clickmode="event")
     return fig
 
 

@@ -7,7 +7,6 @@ only signal: grades and severities carry their word and an icon, plan markers a 
 
 from __future__ import annotations
 
-import math
 from datetime import datetime
 
 import plotly.graph_objects as go
@@ -20,12 +19,9 @@ GRADE_ICON = {
     "priority": "bi-exclamation-triangle-fill",
     "routine": "bi-info-circle",
 }
-GRADE_COLOUR = {"urgent": "#ff4d4f", "priority": "#ffb020", "routine": "#5aa9ff"}
-GRADE_SYMBOL = {"urgent": "star", "priority": "triangle-up", "routine": "circle"}
 SEVERITY_ICON = {"critical": "bi-exclamation-octagon-fill", "major": "bi-exclamation-triangle-fill",
                  "minor": "bi-exclamation-circle", "warning": "bi-info-circle"}  # fmt: skip
 LEVEL_ICON = {"green": "bi-check-circle-fill", "yellow": "bi-dash-circle-fill", "red": "bi-x-octagon-fill"}
-PLAN_GRADES = ("routine", "priority", "urgent")  # drawing order: the most severe on top
 TREND_ROWS = 8  # categories in the 24 h heatmap
 GRAPH_CONFIG = {"displayModeBar": False, "staticPlot": True, "responsive": True}
 
@@ -192,67 +188,6 @@ def feed_digest(item: dict) -> str:
     return "|".join(str(item.get(k)) for k in ("status", "level", "grade", "severity", "acknowledged"))
 
 
-def plan_geometry(outlines: dict) -> dict:
-    """How the plan is drawn: `k` scales longitude by cos(latitude), so distances look right at a
-    community's size; `first_marker` is the index of the first marker trace (the wall patches those)."""
-    lats = [p[1] for e in outlines["estates"] for p in e["ring"]] + [e["lat"] for e in outlines["estates"]]
-    lat0 = sum(lats) / len(lats) if lats else 30.0
-    drawn = len(outlines["grids"]) + sum(1 for e in outlines["estates"] if e["ring"]) + 1  # + the labels
-    return {"k": math.cos(math.radians(lat0)), "first_marker": drawn}
-
-
-def plan_figure(outlines: dict, markers: list[dict], lang: str, scale: float) -> go.Figure:
-    """The offline site plan: grid and estate outlines and labels, then one marker trace per grade
-    (the last len(PLAN_GRADES) traces)."""
-    k = plan_geometry(outlines)["k"]
-    fig = go.Figure()
-    for grid in outlines["grids"]:
-        fig.add_trace(go.Scatter(x=[p[0] * k for p in grid["ring"]], y=[p[1] for p in grid["ring"]], mode="lines",
-                                 line={"color": "#33507a", "width": 1.5 * scale, "dash": "dot"}, hoverinfo="skip",
-                                 showlegend=False))  # fmt: skip
-    for estate in outlines["estates"]:
-        if estate["ring"]:
-            office = estate["kind"] != "residential"
-            fig.add_trace(go.Scatter(x=[p[0] * k for p in estate["ring"]], y=[p[1] for p in estate["ring"]],
-                                     mode="lines", fill="toself", fillcolor="#1c2a44" if office else "#16243a",
-                                     line={"color": "#4f76b0", "width": 1.5 * scale}, hoverinfo="skip",
-                                     showlegend=False))  # fmt: skip
-    labelled = [e for e in outlines["estates"] if len(outlines["estates"]) <= 40]
-    fig.add_trace(go.Scatter(x=[e["lon"] * k for e in labelled], y=[e["lat"] for e in labelled], mode="text",
-                             text=[pick(lang, e["name_zh"], e["name_en"]) for e in labelled],
-                             textfont={"color": "#9fb4d6", "size": 13 * scale}, hoverinfo="skip", showlegend=False))  # fmt: skip
-    for grade, trace in zip(PLAN_GRADES, plan_marker_traces(markers, k, lang, scale), strict=True):
-        fig.add_trace(go.Scatter(**trace, name=f"{t('grade.' + grade, lang)}", mode="markers",
-                                 marker={"symbol": GRADE_SYMBOL[grade], "color": GRADE_COLOUR[grade],
-                                         "size": (16 if grade == "urgent" else 11) * scale,
-                                         "line": {"color": "#0b1220", "width": 1}}, hoverinfo="skip"))  # fmt: skip
-    fig.update_layout(
-        margin={"l": 0, "r": 0, "t": 0, "b": 0},
-        paper_bgcolor="rgba(0,0,0,0)",
-        plot_bgcolor="rgba(0,0,0,0)",
-        xaxis={"visible": False},
-        yaxis={"visible": False, "scaleanchor": "x", "scaleratio": 1},
-        legend={
-            "orientation": "h",
-            "x": 0,
-            "y": 0,
-            "font": {"color": "#e6edf7", "size": 14 * scale},
-            "bgcolor": "rgba(11,18,32,0.6)",
-        },  # fmt: skip
-    )
-    return fig
-
-
-def plan_marker_traces(markers: list[dict], k: float, lang: str, scale: float) -> list[dict]:
-    """x / y / customdata of each grade's marker trace, in PLAN_GRADES order."""
-    out = []
-    for grade in PLAN_GRADES:
-        mine = [m for m in markers if m["grade"] == grade]
-        out.append({"x": [round(m["lon"] * k, 7) for m in mine], "y": [m["lat"] for m in mine],
-                    "customdata": [m["id"] for m in mine]})  # fmt: skip
-    return out
-
-
 def trend_rows(trend: dict) -> list[dict]:
     return trend["categories"][:TREND_ROWS]
 
@@ -327,7 +262,8 @@ def _count_cell(count: int, usual: float, spike: bool, span: str, lang: str) -> 
     )
 
 
-def hotspots_body(data: dict, outlines: dict, lang: str, scale: float) -> html.Div:
+def hotspots_body(data: dict, plan: dict, lang: str, scale: float) -> html.Div:
+    """`plan`: the site plan figure (pages.wall builds it once per scope from cached outlines)."""
     return html.Div(
         [
             html.Div(tiles(data["tiles"], lang), className="wall-tiles", id="wall-tiles"),
@@ -345,7 +281,7 @@ def hotspots_body(data: dict, outlines: dict, lang: str, scale: float) -> html.D
                             html.H3(t("wall.plan", lang)),
                             dcc.Graph(
                                 id="wall-plan",
-                                figure=plan_figure(outlines, data["markers"], lang, scale),
+                                figure=plan,
                                 config=GRAPH_CONFIG,
                                 className="wall-graph",
                             ),

@@ -32,6 +32,7 @@ from plotly.io.json import to_json_plotly
 from auth.context import current_config, current_engine, current_view_cache
 from auth.wall import current_wall, wall_guarded
 from components import wall as ui
+from components.site_plan import PLAN_GRADES, WALL_THEME, marker_traces, plan_k, site_plan
 from data_access import wall as figures
 from data_access.clock import local_now
 from data_access.db import reading
@@ -177,10 +178,8 @@ def _screen(options, scale: float):  # noqa: ANN001
     for index, view in enumerate(options.views):
         cached = view_data(view, options.refresh_seconds)
         if view == "hotspots":
-            # the plan is drawn below from its cached outlines; the body's own (empty) plan is replaced
-            body = ui.hotspots_body(cached["data"], NO_OUTLINES, lang, scale)
-            plan = plan_base(lang, scale)
-            _find(body, "wall-plan").figure = plan_figure(plan, cached["data"]["markers"], lang, scale)
+            plan = plan_base(lang, scale)  # outlines cached per scope; this bucket's markers filled in
+            body = ui.hotspots_body(cached["data"], plan_figure(plan, cached["data"]["markers"]), lang, scale)
             stores += [
                 dcc.Store(id="wall-feed-state", data=_feed_state(cached["data"]["feed"], lang)),
                 dcc.Store(id="wall-plan-state", data=_plan_state(cached["data"]["markers"])),
@@ -255,60 +254,26 @@ def built_screen(options, scale: float) -> dict:  # noqa: ANN001
     )
 
 
-NO_OUTLINES = {"grids": [], "estates": []}
-
-
 def plan_base(lang: str, scale: float) -> dict:
-    """The site plan without its markers — outlines (merged into one trace per style) and labels — as
-    figure JSON, with its geometry (`k`, `first_marker`); built once per scope, language and scale and
-    OUTLINE_SECONDS (drawing hundreds of outline traces is what made a district screen slow to build)."""
+    """The site plan without its markers (outlines and labels) as figure JSON, with `k` and the index of
+    its first marker trace; built once per scope, language and scale and OUTLINE_SECONDS."""
     cache, _config, engine, community_ids = _context()
 
     def run() -> dict:
         with reading(engine) as s:
             outlines = figures.plan_outlines(s, all_community_ids(s) if community_ids is None else community_ids)
-        figure = ui.plan_figure(outlines, [], lang, scale).to_plotly_json()
-        figure = compact_outlines(figure, len(ui.PLAN_GRADES))
-        return {
-            "figure": figure,
-            "k": ui.plan_geometry(outlines)["k"],
-            "first_marker": len(figure["data"]) - len(ui.PLAN_GRADES),
-        }
+        figure = site_plan(outlines, [], lang, WALL_THEME, scale).to_plotly_json()
+        return {"figure": figure, "k": plan_k(outlines), "first_marker": len(figure["data"]) - len(PLAN_GRADES)}
 
     return cache.get("plan", f"{scope_key(community_ids)}:{lang}:{scale:g}", OUTLINE_SECONDS, run, ahead=True)
 
 
-def compact_outlines(figure: dict, markers: int) -> dict:
-    """The outline traces (every one before the label and the `markers` marker traces) merged: traces
-    drawn alike become one trace, their rings separated by gaps (a gap ends a filled shape, so each ring
-    is still filled on its own); x rounded to 6 decimals as y already is (0.1 m). Same picture, a few
-    traces instead of one per grid and estate."""
-    data = figure["data"]
-    head, tail = data[: len(data) - markers], data[len(data) - markers :]
-    merged: dict[str, dict] = {}
-    others = []
-    for trace in head:
-        if trace.get("mode") != "lines":
-            others.append(trace)
-            continue
-        style = json.dumps({k: v for k, v in trace.items() if k not in ("x", "y")}, sort_keys=True)
-        into = merged.get(style)
-        xs = [None if x is None else round(x, 6) for x in trace.get("x") or []]
-        ys = list(trace.get("y") or [])
-        if into is None:
-            merged[style] = {**trace, "x": xs, "y": ys}
-        else:
-            into["x"] += [None, *xs]
-            into["y"] += [None, *ys]
-    return {**figure, "data": [*merged.values(), *others, *tail]}
-
-
-def plan_figure(base: dict, markers: list[dict], lang: str, scale: float) -> dict:
+def plan_figure(base: dict, markers: list[dict]) -> dict:
     """The plan base with this bucket's markers in its marker traces (what plan_update patches). The base
     is the cache's shared value, so only copies of its trace list and marker traces are filled in."""
     data = list(base["figure"]["data"])
     first = base["first_marker"]
-    for i, trace in enumerate(ui.plan_marker_traces(markers, base["k"], lang, scale)):
+    for i, trace in enumerate(marker_traces(markers, base["k"])):
         data[first + i] = {**data[first + i], **trace}
     return {**base["figure"], "data": data}
 
@@ -342,7 +307,7 @@ def _plan_state(markers: list[dict]) -> list[str]:
 
 
 def _marker_traces(markers: list[dict], k: float) -> list[dict]:
-    return ui.plan_marker_traces(markers, k, "zh", 1.0)
+    return marker_traces(markers, k)
 
 
 def _trend_state(trend: dict, lang: str) -> dict:
@@ -392,7 +357,7 @@ def feed_update(old: dict | None, items: list[dict], lang: str):  # noqa: ANN201
 
 def plan_update(old: list[str] | None, markers: list[dict], k: float, first_marker_trace: int):  # noqa: ANN201
     """The plan's marker traces as a Patch of the traces that changed (the outlines are never resent)."""
-    traces = ui.plan_marker_traces(markers, k, "zh", 1.0)
+    traces = marker_traces(markers, k)
     new = [_digest(tr) for tr in _marker_traces(markers, 1.0)]
     if old == new:
         return no_update, no_update

@@ -178,7 +178,7 @@ def test_the_page_speaks_both_languages(hot):
 
 
 def test_long_english_estate_names_break_in_two_on_the_site_plan():
-    from components.hotspots import plan_label
+    from components.site_plan import plan_label
 
     # side by side on the plan, the one-line names ran into each other at 1440 px
     assert plan_label("Fengshang Blue Bay") == "Fengshang<br>Blue Bay"

@@ -469,31 +469,28 @@ def test_a_revoked_token_is_refused_although_its_screen_is_built_and_cached(wall
 
 
 def test_the_site_plan_is_sent_as_a_few_traces_with_every_outline_and_the_markers_last(walls):
-    figure = {
-        "data": [
-            {"mode": "lines", "x": [1.00000001, 2.0], "y": [1.0, 2.0], "line": {"dash": "dot"}},
-            {"mode": "lines", "x": [3.0, 4.0], "y": [3.0, 4.0], "line": {"dash": "dot"}},
-            {"mode": "lines", "fill": "toself", "fillcolor": "#1", "x": [5.0], "y": [5.0]},
-            {"mode": "lines", "fill": "toself", "fillcolor": "#2", "x": [6.0], "y": [6.0]},
-            {"mode": "lines", "fill": "toself", "fillcolor": "#1", "x": [7.0], "y": [7.0]},
-            {"mode": "text", "x": [], "y": [], "text": []},
-            *({"mode": "markers", "name": g, "x": [], "y": []} for g in ("routine", "priority", "urgent")),
+    from components.site_plan import STAFF_THEME, WALL_THEME, site_plan
+
+    def ring(x: float, y: float) -> list[list[float]]:
+        return [[x, y], [x + 0.001, y], [x + 0.001, y + 0.001], [x, y]]
+
+    outlines = {
+        "grids": [{"ring": ring(120.2, 30.2)}, {"ring": ring(120.3, 30.2)}],
+        "estates": [
+            {"ring": ring(120.2, 30.2), "kind": "residential", "lon": 120.2, "lat": 30.2, "name_zh": "甲", "name_en": "A"},
+            {"ring": ring(120.3, 30.2), "kind": "office", "lon": 120.3, "lat": 30.2, "name_zh": "乙", "name_en": "B"},
+            {"ring": ring(120.4, 30.2), "kind": "residential", "lon": 120.4, "lat": 30.2, "name_zh": "丙", "name_en": "C"},
+            {"ring": [], "kind": "residential", "lon": 120.5, "lat": 30.2, "name_zh": "丁", "name_en": "D"},
         ],
-        "layout": {},
-    }
-    compact = wall_page.compact_outlines(figure, 3)
-    assert [tr["mode"] for tr in compact["data"]] == [
-        "lines",
-        "lines",
-        "lines",
-        "text",
-        "markers",
-        "markers",
-        "markers",
-    ]
-    grids, residential, office = compact["data"][:3]
-    assert grids["x"] == [1.0, 2.0, None, 3.0, 4.0] and grids["y"] == [1.0, 2.0, None, 3.0, 4.0]
-    assert residential["x"] == [5.0, None, 7.0] and office["x"] == [6.0]  # a gap ends each filled ring
+    }  # fmt: skip
+    markers = [{"id": 7, "grade": "urgent", "status": "reported", "lon": 120.2, "lat": 30.2}]
+    for theme in (STAFF_THEME, WALL_THEME):  # one builder draws both pages' plans
+        data = site_plan(outlines, markers, "en", theme).to_plotly_json()["data"]
+        assert [tr["mode"] for tr in data] == ["lines", "lines", "lines", "text", "markers", "markers", "markers"]
+        grids, residential, office = data[:3]
+        assert len(grids["x"]) == 9 and grids["x"][4] is None  # two rings, a gap between
+        assert len(residential["x"]) == 9 and residential["x"][4] is None and len(office["x"]) == 4
+        assert data[3]["text"] == ["A", "B", "C", "D"] and data[6]["customdata"] == [7]
     # on a built screen the geometry store points at the first marker trace, which the patches address
     cache = _fixed_clock(walls)
     built = _build(_client(walls, walls["tokens"]["a"]), "?refresh=60").get_json()
