@@ -738,6 +738,37 @@ def build_demo(
 # --- helpers --------------------------------------------------------------------------------------
 
 
+def notice_rows(cases: list[_Case], as_of: datetime, secretary_id: int) -> list[dict]:
+    """The staff inboxes as the last NOTICE_DAYS of the trails left them: each hand-over told its new
+    holder and each resolution the one who checks it (DESIGN.md 5.3); notices older than two days have
+    been read. `cases` carry their ids."""
+    since = as_of - timedelta(days=NOTICE_DAYS)
+    rows = []
+    for c in cases:
+        if c.plan == "duplicate":
+            continue
+        category = catalog.CATEGORY_BY_CODE[c.category]
+        for a in c.actions:
+            if a["at"] < since or a["action"] not in NOTICE_ACTIONS:
+                continue
+            checker = c.l2[0] if a["to_level"] <= 2 else secretary_id  # who checks resolved work
+            user_id = checker if a["action"] == "resolve" else a["_holder"]
+            if user_id is None:
+                continue
+            due = a["_due"].strftime("%m-%d %H:%M") if a["_due"] else "—"
+            zh, en = holder_notice(
+                a["action"], code=c.tracking_code, category_zh=category.name_zh, category_en=category.name_en,
+                grade_zh=catalog.GRADE_ZH[c.grade], grade_en=catalog.GRADE_EN[c.grade], due=due,
+                note=a["note"] or "",
+            )  # fmt: skip
+            read = a["at"] + timedelta(hours=2) if a["at"] < as_of - timedelta(days=2) else None
+            rows.append(
+                {"user_id": user_id, "event_id": c.id, "kind": f"case.{a['action']}", "message_zh": zh[:300],
+                 "message_en": en[:300], "created_at": a["at"], "read_at": read}
+            )  # fmt: skip
+    return sorted(rows, key=lambda r: (r["created_at"], r["user_id"]))
+
+
 def _insert(session: Session, model: type[Base], rows: list[dict], ids: bool = False) -> list[int]:
     """Bulk insert; with ids=True return the new primary keys in the order of `rows`."""
     if not rows:
@@ -1605,35 +1636,8 @@ class _Builder:
         self.cases_list = all_cases
 
     def notices(self) -> None:
-        """The staff inboxes as the last ten days of the trails left them: each hand-over told its new
-        holder and each resolution the one who checks it (DESIGN.md 5.3); notices older than two days
-        have been read."""
-        since = self.as_of - timedelta(days=NOTICE_DAYS)
-        secretary = self.user["secretary"][0]
-        rows = []
-        for c in self.cases_list:
-            if c.plan == "duplicate":
-                continue
-            category = catalog.CATEGORY_BY_CODE[c.category]
-            for a in c.actions:
-                if a["at"] < since or a["action"] not in NOTICE_ACTIONS:
-                    continue
-                checker = c.l2[0] if a["to_level"] <= 2 else secretary  # who checks resolved work
-                user_id = checker if a["action"] == "resolve" else a["_holder"]
-                if user_id is None:
-                    continue
-                due = a["_due"].strftime("%m-%d %H:%M") if a["_due"] else "—"
-                zh, en = holder_notice(
-                    a["action"], code=c.tracking_code, category_zh=category.name_zh, category_en=category.name_en,
-                    grade_zh=catalog.GRADE_ZH[c.grade], grade_en=catalog.GRADE_EN[c.grade], due=due,
-                    note=a["note"] or "",
-                )  # fmt: skip
-                read = a["at"] + timedelta(hours=2) if a["at"] < self.as_of - timedelta(days=2) else None
-                rows.append(
-                    {"user_id": user_id, "event_id": c.id, "kind": f"case.{a['action']}", "message_zh": zh[:300],
-                     "message_en": en[:300], "created_at": a["at"], "read_at": read}
-                )  # fmt: skip
-        _insert(self.s, Notification, sorted(rows, key=lambda r: (r["created_at"], r["user_id"])))
+        rows = notice_rows(self.cases_list, self.as_of, self.user["secretary"][0])
+        _insert(self.s, Notification, rows)
 
     def _new_case(self, rng: random.Random, lo: datetime, hi: datetime) -> _Case:
         month = lo.month

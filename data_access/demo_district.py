@@ -50,6 +50,7 @@ from data_access.demo import (
     _cn_name,
     _interp,
     _rect_polygon,
+    notice_rows,
 )
 from data_access.devices import refresh_device_status
 from data_access.models import (
@@ -66,6 +67,7 @@ from data_access.models import (
     Household,
     IndicatorDef,
     IndicatorScore,
+    Notification,
     ParkingLot,
     ParkingSample,
     Street,
@@ -441,11 +443,13 @@ class _District:
         used_codes = set(self.s.scalars(select(Event.tracking_code)))
         all_cases: list[tuple[dict, _Case]] = []
         pumps: list[dict] = []
+        secretaries: dict[int, int] = {}  # community id -> its secretary (who checks resolved L3 work)
         for com in self.communities:
             builder = _CommunityCases(self.s, self.seed * 1000 + int(com["code"][1:]), self.as_of, self.password_hash)
             builder.prepare(com, used_codes, category_id, self._holders(com, kinds))
             cases, com_pumps = builder.simulate()
             all_cases.extend((com, c) for c in cases)
+            secretaries[com["id"]] = builder.user["secretary"][0]
             pumps.extend(com_pumps)
 
         all_cases.sort(key=lambda pair: (pair[1].reported_at, pair[0]["code"], pair[1].tracking_code))
@@ -476,6 +480,11 @@ class _District:
             actions.extend({"event_id": c.id, **{k: v for k, v in a.items() if not k.startswith("_")}} for a in acts)
         _bulk(self.s, Event, events)
         _bulk(self.s, EventAction, actions)
+        by_community: dict[int, list[_Case]] = {}
+        for com, c in all_cases:
+            by_community.setdefault(com["id"], []).append(c)
+        _bulk(self.s, Notification, [row for cid, cases in by_community.items()
+                                     for row in notice_rows(cases, self.as_of, secretaries[cid])])  # fmt: skip
         self._pumps(pumps)
 
     def _holders(self, com: dict, kinds: dict[str, str]) -> dict:

@@ -32,6 +32,7 @@ from data_access.models import (
     EventAction,
     Grid,
     Household,
+    Notification,
     ParkingLot,
     ParkingSample,
     Street,
@@ -162,6 +163,18 @@ def test_cases_walk_the_closed_loop_and_communities_differ(district):
     assert all(any(e.community_id == cid and e.reported_at >= today for e in events) for cid in ids)
     rates = [figures[cid]["on_time_rate"] for cid in ids]
     assert max(rates) - min(rates) > 0.1  # some communities work faster than others
+    with reading(engine) as s:  # each community's staff find their recent hand-overs in their inbox
+        inboxes = s.execute(
+            select(User.community_id, func.count(Notification.id), func.count(Notification.id).filter(
+                Notification.read_at.is_(None)))
+            .join(User, User.id == Notification.user_id).where(User.community_id.in_(ids)).group_by(User.community_id)
+        ).all()  # fmt: skip
+        told = s.execute(
+            select(Notification.user_id, Event.community_id).join(Event, Event.id == Notification.event_id).distinct()
+        ).all()
+        strays = [(user, cid) for user, cid in told if cid not in community_ids_for(s, user)]
+    assert {cid for cid, _n, _unread in inboxes} == set(ids) and all(unread > 0 for _c, _n, unread in inboxes)
+    assert strays == []  # nobody is told of a case outside their scope (a street cadre's is the street)
 
 
 def test_parking_pumps_and_new_rows_after_the_build(district):
