@@ -40,11 +40,17 @@ def all_lots(session: Session, community_ids: list[int] | None = None) -> list[P
 
 
 def load_samples(
-    session: Session, lot_ids: list[int], since: datetime, until: datetime, own_use: bool = False
-) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+    session: Session,
+    lot_ids: list[int],
+    since: datetime,
+    until: datetime,
+    own_use: bool = False,
+    with_shared: bool = False,
+) -> dict[int, tuple[np.ndarray, ...]]:
     """Samples per lot in [since, until], as numpy arrays (times at minute resolution, counts).
     With `own_use` the counts leave out the cars of shared-parking permit holders where the sample
-    says how many there were (`shared`): the lot's own use, which the parking job measures.
+    says how many there were (`shared`): the lot's own use, which the parking job measures. With
+    `with_shared` a third array gives that count per sample (NaN where the counter did not say).
 
     At district scale this reads millions of rows, so the database turns each time into whole
     minutes since 1970 (of the naive local time) and the rows come straight from the driver's
@@ -63,6 +69,7 @@ def load_samples(
             ParkingSample.lot_id,
             minutes,
             ParkingSample.occupied - func.coalesce(ParkingSample.shared, 0) if own_use else ParkingSample.occupied,
+            *([func.coalesce(ParkingSample.shared, -1)] if with_shared else []),
         )
         .where(ParkingSample.lot_id.in_(lot_ids), ParkingSample.sampled_at >= since, ParkingSample.sampled_at <= until)
         .order_by(ParkingSample.lot_id, ParkingSample.sampled_at)
@@ -83,10 +90,14 @@ def load_samples(
     table = np.array(rows, dtype=np.int64)
     lots = table[:, 0]
     times = table[:, 1].astype("datetime64[m]")
-    counts = table[:, 2].astype(float)
+    columns = [table[:, 2].astype(float)]
+    if with_shared:
+        shared = table[:, 3].astype(float)
+        shared[shared < 0] = np.nan
+        columns.append(shared)
     starts = np.flatnonzero(np.r_[True, lots[1:] != lots[:-1]])
     ends = np.r_[starts[1:], len(lots)]
-    return {int(lots[a]): (times[a:b], counts[a:b]) for a, b in zip(starts, ends, strict=True)}
+    return {int(lots[a]): (times[a:b], *(c[a:b] for c in columns)) for a, b in zip(starts, ends, strict=True)}
 
 
 def replace_results(session: Session, computed_at: datetime, rows: list[dict]) -> None:
@@ -308,13 +319,13 @@ def shared_use(session: Session, lots: list[ParkingLot], since: datetime, until:
     (`domain.parking.measure_shared_use`): lot id -> [WindowUse]."""
     ids = [lot.id for lot in lots]
     results = results_for_use(session, ids, since, until)
-    samples = load_samples(session, ids, since, until)
-    empty = (np.array([], dtype="datetime64[m]"), np.array([], dtype=float))
+    samples = load_samples(session, ids, since, until, with_shared=True)
+    empty = (np.array([], dtype="datetime64[m]"), np.array([], dtype=float), np.array([], dtype=float))
     uses = {}
     for lot in lots:
-        times, counts = samples.get(lot.id, empty)
+        times, counts, shared = samples.get(lot.id, empty)
         window_results = [r for r in results[lot.id] if r["window"] == lot.share_window]
-        uses[lot.id] = measure_shared_use(times, counts, lot_settings(lot), window_results, since, until)
+        uses[lot.id] = measure_shared_use(times, counts, lot_settings(lot), window_results, since, until, shared)
     return uses
 
 

@@ -331,13 +331,17 @@ def measure_shared_use(
     results: list[dict],
     since: datetime,
     until: datetime,
+    shared: np.ndarray | None = None,
 ) -> list[WindowUse]:
     """Measured use of the shared spaces in every window that opened at or after `since` and closed by
     `until`, with spaces published by the result in force when it opened (see WindowUse). `results`:
     dicts with computed_at, status, shareable, parameters, sorted by (computed_at, id); `times` sorted
-    datetime64[m] samples and `counts` the occupied spaces."""
+    datetime64[m] samples and `counts` the occupied spaces. `shared`, aligned with them: the permit
+    holders' cars where the gate counted them (NaN elsewhere); such a sample counts those, not the cars
+    above the lot's own level."""
     times = np.asarray(times, dtype="datetime64[m]")
     counts = np.asarray(counts, dtype=float)
+    shared = np.full(len(counts), np.nan) if shared is None else np.asarray(shared, dtype=float)
     uses: list[WindowUse] = []
     day = since.date() - timedelta(days=1)
     while day <= until.date():
@@ -364,7 +368,8 @@ def measure_shared_use(
             baseline = np.array([np.nan if v is None else v for v in levels], dtype=float)[slot]
             keep = ~np.isnan(baseline) & (counts[a:b] >= 0)
             occupied = np.minimum(counts[a:b][keep], used_settings.capacity)
-            used = np.clip(occupied - baseline[keep], 0, shareable)
+            counted = shared[a:b][keep]
+            used = np.clip(np.where(np.isnan(counted), occupied - baseline[keep], counted), 0, shareable)
             measured = int(keep.sum())
             if measured:
                 mean_used, peak_used = round(float(used.mean()), 2), round(float(used.max()), 2)

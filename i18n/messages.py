@@ -292,11 +292,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "park.used_definition": (
         "实测使用率：近{days}天每个共享时段的每个15分钟占用样本中，超出本车场自有车辆水平（当时生效的计算结果中该时段的"
-        "分位数占用）的车辆数，计为共享车辆（最多计到共享车位数）；使用率 = 共享车辆数之和 ÷ 共享车位数之和（按样本）。"
+        "分位数占用）的车辆数，计为共享车辆（最多计到共享车位数；道闸按车牌报了许可车辆数的样本，按该数计）；使用率 = 共享车辆数之和 ÷ 共享车位数之和（按样本）。"
         "许可占比 = 已发放许可 ÷ 可共享车位，仅反映分配，不代表实际停放。",
         "Used (measured): in every 15-minute occupancy sample of each sharing window of the last {days} days, the "
         "cars above the lot's own level (that slot's quantile of occupancy in the result in force) count as shared "
-        "cars, up to the spaces shared; utilisation = shared cars summed ÷ spaces shared summed, sample by sample. "
+        "cars, up to the spaces shared (a sample in which the gate counted the permit holders' cars counts those); "
+        "utilisation = shared cars summed ÷ spaces shared summed, sample by sample. "
         "Allocated = permits granted ÷ shareable spaces: what was handed out, not what was used.",
     ),
     "park.in_use": ("实测共享车辆（平均）", "Shared cars in use (average)"),

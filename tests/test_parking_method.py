@@ -211,6 +211,10 @@ def test_measured_use_counts_cars_above_the_lots_own_level_up_to_the_spaces_shar
     assert use.utilisation == pytest.approx(70 / 8 / 20)
     summary = use_summary([use])
     assert summary["utilisation"] == pytest.approx(70 / 160) and summary["windows_measured"] == 1
+    # where the gate counted the permit holders' cars, those are the shared use (NaN: not counted there)
+    shared = np.array([0, 3, np.nan, 12, 4, np.nan, 25, 0])
+    (counted,) = measure_shared_use(np.array(times), np.array(counts), settings, [result], since, until, shared)
+    assert counted.mean_used == pytest.approx((0 + 3 + 20 + 12 + 4 + 5 + 20 + 0) / 8)  # 25 capped at 20
 
     # no result in force when the window opened (computed later that morning): nothing was shared, no window
     later = {**result, "computed_at": datetime(2026, 11, 23, 9, 0)}
