@@ -113,11 +113,7 @@ def post_occupancy():
         ]
         return api_error(400, "invalid_rows", f"{len(errors)} problem(s); nothing was stored", details)
     with writing(_engine()) as s:
-        stored = insert_samples(
-            s,
-            [{"lot_id": lots[lot][0], "sampled_at": at, "occupied": n, "shared": sh} for lot, at, n, sh in clean],
-            source="api",
-        )
+        stored = insert_samples(s, clean, lots, source="api")
     over = sum(1 for lot, _at, n, _sh in clean if n > lots[lot][1])
     return jsonify({"received": len(clean), "stored": stored, "already_stored": len(clean) - stored,
                     "over_capacity": over}), 200  # fmt: skip

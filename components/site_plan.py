@@ -31,7 +31,7 @@ class PlanTheme:
     line_width: float
     label_colour: str
     label_size: float
-    marker_size: float  # an urgent marker is larger by half
+    marker_size: float  # an urgent marker is 1.4 times this
     marker_edge: str
     legend: dict
     hover: bool  # staff see each marker's grade and status; the wall is not pointed at

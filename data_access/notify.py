@@ -59,10 +59,12 @@ class OutboxNotifier:
 
     def send_many(self, messages: list[tuple[str, str, str, str, str, str]]) -> None:
         """Like `send` for each, but the outbox rows go in as one multi-row insert, not one object each."""
-        outbox = [m for m in messages if m[0] != INBOX]
+        outbox = []
         for message in messages:
             if message[0] == INBOX:
                 self.send(*message)
+            else:
+                outbox.append(message)
         at = self.now or local_now()
         rows = [
             {"channel": channel, "recipient": recipient, "subject_key": key, "body_zh": zh, "body_en": en,

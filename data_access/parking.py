@@ -143,24 +143,29 @@ def lot_ids_by_code(
     return {code: (lot_id, capacity) for code, lot_id, capacity in session.execute(query)}
 
 
-def insert_samples(session: Session, rows: list[dict], source: str) -> int:
-    """Insert (lot_id, sampled_at, occupied) rows; a (lot, time) already stored is left as it is.
+def insert_samples(
+    session: Session, clean: list[tuple[str, datetime, int, int | None]], lots: dict[str, tuple[int, int]], source: str
+) -> int:
+    """Insert `check_occupancy`'s clean rows (lot code, sampled_at, occupied, shared) of the lots in `lots`
+    (code -> (id, capacity), `lot_ids_by_code`); a (lot, time) already stored is left as it is.
     Returns how many were new."""
-    if not rows:
+    if not clean:
         return 0
+    rows = [{"lot_id": lots[code][0], "sampled_at": at, "occupied": n, "shared": shared, "source": source}
+            for code, at, n, shared in clean]  # fmt: skip
     dialect = session.get_bind().dialect.name
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
     before = session.scalar(select(func.count(ParkingSample.id)))
-    statement = insert(ParkingSample).values([{**r, "source": source} for r in rows])
+    statement = insert(ParkingSample).values(rows)
     session.execute(statement.on_conflict_do_nothing(index_elements=["lot_id", "sampled_at"]))
     return session.scalar(select(func.count(ParkingSample.id))) - before
 
 
 def _latest_results(until: datetime | None = None):
     """Per lot and window, the id of the result of the latest computation: the greatest computed_at
-    (the time the run computed for, its --now; the natural key leaves one row per lot, window and time, the
-    id only makes the order total). A backfill or re-run for an earlier time never displaces a later computation, whatever
-    order they ran in. With `until`, only computations at or before it count (what was current then)."""
+    (the time the run computed for, its --now; the natural key leaves one row per lot, window and time,
+    the id only makes the order total). A backfill or re-run for an earlier time never displaces a later
+    computation, whatever order they ran in. With `until`, only computations at or before it count (what was current then)."""
     order = (ShareableCapacity.computed_at.desc(), ShareableCapacity.id.desc())
     ranked = select(
         ShareableCapacity.id.label("id"),
@@ -350,11 +355,7 @@ def ingest_occupancy_file(engine, contents: str | None, community_ids: list[int]
     if errors:
         return {"errors": errors}
     with writing(engine) as s:
-        stored = insert_samples(
-            s,
-            [{"lot_id": lots[c][0], "sampled_at": at, "occupied": n, "shared": sh} for c, at, n, sh in clean],
-            source="upload",
-        )
+        stored = insert_samples(s, clean, lots, source="upload")
     return {"stored": stored, "already_stored": len(clean) - stored}
 
 

@@ -72,12 +72,13 @@ def check_occupancy(
             problems.append(RowError(number, "sampled_at", "bad_time"))
         if count is None:
             problems.append(RowError(number, "occupied", "bad_count"))
-        shared_raw = raw.get("shared")
-        shared = None if shared_raw is None or shared_raw == "" else parse_count(shared_raw)
-        if shared_raw not in (None, "") and shared is None:
-            problems.append(RowError(number, "shared", "bad_count"))
-        elif shared is not None and count is not None and shared > count:
-            problems.append(RowError(number, "shared", "shared_over"))
+        shared = None  # optional: None or "" (an empty CSV cell) is "not counted"
+        if raw.get("shared") not in (None, ""):
+            shared = parse_count(raw["shared"])
+            if shared is None:
+                problems.append(RowError(number, "shared", "bad_count"))
+            elif count is not None and shared > count:
+                problems.append(RowError(number, "shared", "shared_over"))
         if not problems:
             key = (lot.strip(), at)
             if key in seen:

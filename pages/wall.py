@@ -303,11 +303,7 @@ def _feed_state(items: list[dict], lang: str) -> dict:
 
 
 def _plan_state(markers: list[dict]) -> list[str]:
-    return [_digest(trace) for trace in _marker_traces(markers, 1.0)]
-
-
-def _marker_traces(markers: list[dict], k: float) -> list[dict]:
-    return marker_traces(markers, k)
+    return [_digest(trace) for trace in marker_traces(markers, 1.0)]  # k = 1: the state needs no geometry
 
 
 def _trend_state(trend: dict, lang: str) -> dict:
@@ -358,7 +354,7 @@ def feed_update(old: dict | None, items: list[dict], lang: str):  # noqa: ANN201
 def plan_update(old: list[str] | None, markers: list[dict], k: float, first_marker_trace: int):  # noqa: ANN201
     """The plan's marker traces as a Patch of the traces that changed (the outlines are never resent)."""
     traces = marker_traces(markers, k)
-    new = [_digest(tr) for tr in _marker_traces(markers, 1.0)]
+    new = _plan_state(markers)
     if old == new:
         return no_update, no_update
     patch = Patch()
